@@ -1,0 +1,100 @@
+"""`autograder`: one command whose verbs follow the instructor's workflow.
+
+    autograder case       build the case (HTML with its exhibits and figures)
+    autograder release    build release/ from source/ through nbgrader, and check it
+    autograder check      check the committed release without rebuilding
+    autograder key        print the answer key (instructors only)
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from autograder.paths import course_root
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="The Platform Paradox course: build the case, release, grade.")
+
+CourseOpt = typer.Option(None, "--course", help="Course folder (default: found from the cwd).")
+
+
+def _root(course: Optional[Path]) -> Path:
+    try:
+        return course_root(course)
+    except FileNotFoundError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+def _fail(message: str) -> None:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    raise typer.Exit(1)
+
+
+@app.command()
+def case(course: Optional[Path] = CourseOpt,
+         out: Optional[Path] = typer.Option(None, help="Where to write the HTML "
+                                                        "(default case/build/case.html).")):
+    """Build the case: one self-contained HTML file with its exhibits and figures."""
+    from autograder.casebook.build import build_case
+    from autograder.data import DataError
+
+    try:
+        path = build_case(_root(course), out)
+    except DataError as exc:
+        _fail(str(exc))
+    typer.echo(f"case written to {path}")
+
+
+@app.command()
+def release(assignments: list[str] = typer.Argument(None, help="Assignments (default: all)."),
+            course: Optional[Path] = CourseOpt):
+    """Build release/ from source/ with nbgrader, copy the data, and check the result."""
+    from autograder.release import ReleaseError, build_release
+
+    try:
+        results = build_release(_root(course), assignments or None)
+    except (ReleaseError, KeyError) as exc:
+        _fail(str(exc))
+    bad = False
+    for r in results:
+        note = " (test cells regenerated from the answer key)" if r.source_changed else ""
+        typer.echo(f"release/{r.assignment}: {'OK' if not r.problems else 'PROBLEMS'}{note}")
+        for problem in r.problems:
+            bad = True
+            typer.secho(f"  - {problem}", fg=typer.colors.RED, err=True)
+    if bad:
+        raise typer.Exit(1)
+
+
+@app.command()
+def check(course: Optional[Path] = CourseOpt):
+    """Check the release as it is: no solutions, hidden tests or answers; data in sync."""
+    from autograder.assignments import ASSIGNMENTS
+    from autograder.release import verify
+
+    root = _root(course)
+    problems = [p for a in ASSIGNMENTS.values() for p in verify(root, a)]
+    for p in problems:
+        typer.secho(f"- {p}", fg=typer.colors.RED, err=True)
+    if problems:
+        raise typer.Exit(1)
+    typer.echo(f"release OK: {', '.join(ASSIGNMENTS)}")
+
+
+@app.command()
+def key(assignment: str = typer.Argument(..., help="Assignment name, e.g. vtdf."),
+        course: Optional[Path] = CourseOpt):
+    """Print an assignment's answer key as JSON (it is computed from case/data)."""
+    from autograder.assignments import get
+
+    try:
+        a = get(assignment)
+    except KeyError as exc:
+        _fail(str(exc.args[0]))
+    root = _root(course)
+    typer.echo(json.dumps({k: v["expected"] for k, v in a.key(root / "case" / "data").items()},
+                          indent=2))

@@ -1,0 +1,1 @@
+"""The answer key: pure functions of the exhibit data, one module per assignment."""

@@ -1,0 +1,155 @@
+"""Build release/ from source/ through nbgrader, and check that nothing secret got through.
+
+Per assignment: stage the exhibit data and the check functions beside the source notebook,
+regenerate the test cells from the answer key, run `nbgrader generate_assignment`, then verify
+the result. Running it twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import hashlib
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from autograder import notebooks
+from autograder.assignments import ASSIGNMENTS, get
+from autograder.nbgrader_run import nbgrader
+from autograder.paths import course_root
+from autograder.spec import Assignment
+
+KERNEL_CHECKS = Path(__file__).with_name("kernel_checks.py")
+MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
+
+
+class ReleaseError(RuntimeError):
+    """The release could not be built or failed its checks; the message says where."""
+
+
+@dataclass
+class Built:
+    assignment: str
+    source_changed: bool
+    problems: list[str] = field(default_factory=list)
+
+
+def stage(root: Path, assignment: Assignment) -> None:
+    """Copy the assignment's data and the check functions beside its source notebook."""
+    folder = root / "source" / assignment.name
+    data = folder / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    wanted = {f"{name}.csv" for name in assignment.data_files}
+    for stale in data.iterdir():
+        if stale.name not in wanted:
+            stale.unlink()
+    for name in sorted(wanted):
+        src = root / "case" / "data" / name
+        if not src.is_file():
+            raise ReleaseError(f"{src}: data file for {assignment.name} not found")
+        if not (data / name).is_file() or not filecmp.cmp(src, data / name, shallow=False):
+            shutil.copyfile(src, data / name)
+    if not (folder / "checks.py").is_file() or not filecmp.cmp(KERNEL_CHECKS, folder / "checks.py",
+                                                              shallow=False):
+        shutil.copyfile(KERNEL_CHECKS, folder / "checks.py")
+
+
+def sync_source(root: Path, assignment: Assignment) -> bool:
+    """Regenerate the source notebook's test cells from the answer key; True if it changed."""
+    path = root / "source" / assignment.name / assignment.notebook
+    if not path.is_file():
+        raise ReleaseError(f"{path}: source notebook not found")
+    folder = root / "case" / "data"
+    nb = notebooks.read(path)
+    try:
+        notebooks.sync_test_cells(nb, assignment, assignment.key(folder), assignment.inputs(folder))
+    except ValueError as exc:
+        raise ReleaseError(f"{path}: {exc}") from exc
+    return notebooks.write(nb, path)
+
+
+def generate(root: Path, assignment: Assignment) -> None:
+    """Real `nbgrader generate_assignment`, run in the course folder so it reads its config."""
+    try:
+        nbgrader("generate_assignment", assignment.name, "--force", "--create",
+                 "--log-level=WARN", cwd=root)
+    except RuntimeError as exc:
+        raise ReleaseError(str(exc)) from exc
+
+
+def _secret_numbers(key: dict) -> set[str]:
+    """How the expected values would look if printed: numbers with 3+ significant decimals."""
+    found: set[str] = set()
+
+    def walk(value):
+        if isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v)
+        elif isinstance(value, float) and round(value, 2) != value:
+            found.update({repr(value), f"{value:.4f}", f"{value:.6f}"})
+
+    for item in key.values():
+        walk(item["expected"])
+    return found
+
+
+def verify(root: Path, assignment: Assignment) -> list[str]:
+    """Problems with the built release of one assignment (empty when all is well)."""
+    problems = []
+    source = notebooks.read(root / "source" / assignment.name / assignment.notebook)
+    path = root / "release" / assignment.name / assignment.notebook
+    if not path.is_file():
+        return [f"{path}: not built"]
+    text = path.read_text(encoding="utf-8")
+    released = notebooks.read(path)
+    problems += [f"{path}: contains '{m}'" for m in MARKERS if m in text]
+    for cell in source.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if not (meta.get("solution") and cell.cell_type == "code"):
+            continue
+        at = notebooks.find(released, meta["grade_id"])
+        if at is None:
+            problems.append(f"{path}: answer cell {meta['grade_id']!r} missing")
+            continue
+        stub = released.cells[at].source
+        if "raise NotImplementedError" not in stub:
+            problems.append(f"{path}: answer cell {meta['grade_id']!r} has no failing stub")
+        code = [ln.strip() for ln in notebooks.solution_code(cell.source).splitlines()]
+        leaked = [ln for ln in code if len(ln) > 12 and not ln.startswith("#") and ln in stub]
+        if leaked:
+            problems.append(f"{path}: answer cell {meta['grade_id']!r} shows solution code {leaked[0]!r}")
+    key = assignment.key(root / "case" / "data")
+    shown = [n for n in _secret_numbers(key) if n in text]
+    if shown:
+        problems.append(f"{path}: shows answer value(s) {sorted(shown)[:3]}")
+    for name in assignment.data_files:
+        have = root / "release" / assignment.name / "data" / f"{name}.csv"
+        if not have.is_file() or not filecmp.cmp(root / "case" / "data" / f"{name}.csv", have,
+                                                 shallow=False):
+            problems.append(f"{have}: missing or differs from case/data/{name}.csv")
+    if not filecmp.cmp(KERNEL_CHECKS, root / "release" / assignment.name / "checks.py",
+                       shallow=False):
+        problems.append(f"{root / 'release' / assignment.name / 'checks.py'}: stale")
+    return problems
+
+
+def build_release(root: Path | None = None, names: list[str] | None = None) -> list[Built]:
+    """Stage, sync, generate and verify each assignment (all registered ones by default)."""
+    root = root or course_root()
+    results = []
+    for assignment in (get(n) for n in names) if names else ASSIGNMENTS.values():
+        stage(root, assignment)
+        changed = sync_source(root, assignment)
+        generate(root, assignment)
+        results.append(Built(assignment.name, changed, verify(root, assignment)))
+    return results
+
+
+def release_manifest(root: Path) -> dict[str, str]:
+    """Every file under release/ with its bytes' digest: what "a fresh build changes nothing" compares."""
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted((root / "release").rglob("*")) if p.is_file()}
+

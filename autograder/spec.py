@@ -1,0 +1,120 @@
+"""What an assignment is made of: graded checks, their catalogued mistakes, and the answer key.
+
+An assignment's answers come from `solve(inputs, given)`, a pure function of the exhibit data.
+`given` overrides intermediate answers, which is how a later question is credited when it
+follows correctly from a catalogued mistake in an earlier one (follow-through): a mistake then
+costs only its own item's points.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from autograder.kernel_checks import matches, plain
+from autograder.paths import data_dir
+from autograder.tolerances import tolerance
+
+Inputs = Any  # whatever an assignment's `load` returns: the exhibit tables it needs
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A common wrong answer: the code a student would write, the value it gives, the diagnosis."""
+
+    id: str
+    message: str
+    cell: str  # the answer cell as the student would write it
+    # (inputs, correct answers) -> the wrong value; None where the visible format test catches it
+    value: Callable[[Inputs, dict], Any] | None = None
+
+
+@dataclass(frozen=True)
+class Check:
+    """One autograded item: an answer variable, a visible format test and a hidden value test.
+
+    Cells by grade id: `<id>` (the answer), `<id>_format` (visible), `<id>_values` (hidden).
+    """
+
+    id: str
+    variable: str
+    about: str  # "the normalized scores": used in test-cell docstrings
+    tolerance: str  # a kind from autograder.tolerances
+    points: float  # hidden value test
+    format_points: float  # visible format test
+    format: dict | Callable[[Inputs], dict]
+    mistakes: tuple[Mistake, ...] = ()
+    hidden: bool = True  # False for a chart: only its form is checked, never pixels
+
+    def format_spec(self, inputs: Inputs) -> dict:
+        return self.format(inputs) if callable(self.format) else self.format
+
+
+@dataclass(frozen=True)
+class Assignment:
+    name: str  # folder under source/ and release/
+    title: str
+    notebook: str  # file name inside the folder
+    data_files: tuple[str, ...]  # case/data/<name>.csv copied to <folder>/data/
+    load: Callable[[Path], Inputs]
+    solve: Callable[[Inputs, dict], dict]
+    checks: tuple[Check, ...]
+    manual: dict[str, float] = field(default_factory=dict)  # hand-graded cell id -> points
+
+    def inputs(self, folder: Path | None = None) -> Inputs:
+        return self.load(folder or data_dir())
+
+    def answers(self, folder: Path | None = None, given: dict | None = None) -> dict:
+        return self.solve(self.inputs(folder), dict(given or {}))
+
+    def check(self, check_id: str) -> Check:
+        for check in self.checks:
+            if check.id == check_id:
+                return check
+        raise KeyError(f"{self.name} has no check {check_id!r}")
+
+    @property
+    def autograded_points(self) -> float:
+        return sum(c.points + c.format_points for c in self.checks)
+
+    def key(self, folder: Path | None = None) -> dict[str, dict]:
+        """Per check: expected value, tolerance, follow-through answers and mistake signatures,
+        all as plain data (what the hidden tests embed and the outside check compares)."""
+        inputs = self.inputs(folder)
+        correct = self.solve(inputs, {})
+        valued = [c for c in self.checks if c.hidden]
+        wrong = {c.id: [(m, m.value(inputs, correct)) for m in c.mistakes if m.value]
+                 for c in valued}
+        key: dict[str, dict] = {}
+        for pos, check in enumerate(valued):
+            tol = tolerance(check.tolerance)
+            expected = plain(correct[check.variable])
+            accept: list = []
+            for earlier in valued[:pos]:
+                for mistake, value in wrong[earlier.id]:
+                    follows = self.solve(inputs, {earlier.variable: value})[check.variable]
+                    if follows is None:  # undefined downstream of this mistake: no credit to carry
+                        continue
+                    follows = plain(follows)
+                    if not matches(follows, expected, tol) and not any(
+                        matches(follows, a, tol) for a in accept
+                    ):
+                        accept.append(follows)
+            mistakes = []
+            for mistake, value in wrong[check.id]:
+                signature = plain(value)
+                if matches(signature, expected, tol):
+                    raise ValueError(
+                        f"{self.name}/{check.id}: mistake {mistake.id!r} gives the right answer "
+                        "within tolerance; it cannot be told apart"
+                    )
+                if any(matches(signature, a, tol) for a in accept):
+                    raise ValueError(
+                        f"{self.name}/{check.id}: mistake {mistake.id!r} equals a follow-through "
+                        "answer of an earlier mistake"
+                    )
+                mistakes.append([signature, mistake.message])
+            key[check.id] = {"expected": expected, "tol": tol, "accept": accept,
+                             "mistakes": mistakes}
+        return key
