@@ -114,7 +114,7 @@ class Assignment:
                         f"{self.name}/{check.id}: mistake {mistake.id!r} equals a follow-through "
                         "answer of an earlier mistake"
                     )
-                mistakes.append([signature, mistake.message])
+                mistakes.append([signature, mistake.message, mistake.id])
             key[check.id] = {"expected": expected, "tol": tol, "accept": accept,
                              "mistakes": mistakes}
         return key

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numbers
 
-__all__ = ["check_format", "check_values", "plain", "matches"]
+__all__ = ["check_format", "check_values", "plain", "matches", "verdict", "type_name"]
 
 
 class Unreadable(TypeError):
@@ -119,29 +119,38 @@ def matches(got, expected, tol: dict) -> bool:
     return difference(got, expected, tol) is None
 
 
+def verdict(got, key: dict) -> tuple[str, str, str | None]:
+    """Judge plain data against `key`: ("correct" | "follow-through" | "mistake" | "wrong",
+    the message for the student, the matched mistake's id)."""
+    tol = key["tol"]
+    if matches(got, key["expected"], tol):
+        return "correct", "", None
+    for alt in key.get("accept", []):
+        if matches(got, alt, tol):
+            return "follow-through", "consistent with your earlier answers (follow-through credit).", None
+    for wrong, diagnosis, *mistake_id in key.get("mistakes", []):
+        if matches(got, wrong, tol):
+            return "mistake", diagnosis, (mistake_id or [None])[0]
+    where = difference(got, key["expected"], tol)
+    return "wrong", (f"not the expected value ({where} is off). "
+                     "Re-read the question's convention and your inputs."), None
+
+
 def check_values(name: str, value, key: dict) -> None:
     """Compare an answer with the expected values in `key` and explain a mismatch.
 
     `key` holds `expected`, `tol`, `accept` (answers that follow correctly from a catalogued
-    mistake in an earlier question) and `mistakes` ([wrong value, diagnosis] pairs).
+    mistake in an earlier question) and `mistakes` ([wrong value, diagnosis, id] lists).
     """
     try:
         got = plain(value)
     except Unreadable as exc:
         raise AssertionError(f"{name}: {exc}; store numbers, text or a pandas table") from None
-    tol = key["tol"]
-    if matches(got, key["expected"], tol):
-        return
-    for alt in key.get("accept", []):
-        if matches(got, alt, tol):
-            print(f"{name}: consistent with your earlier answers (follow-through credit).")
-            return
-    for wrong, diagnosis in key.get("mistakes", []):
-        if matches(got, wrong, tol):
-            raise AssertionError(f"{name}: {diagnosis}") from None
-    where = difference(got, key["expected"], tol)
-    raise AssertionError(f"{name}: not the expected value ({where} is off). "
-                         "Re-read the question's convention and your inputs.") from None
+    outcome, message, _ = verdict(got, key)
+    if outcome == "follow-through":
+        print(f"{name}: {message}")
+    elif outcome != "correct":
+        raise AssertionError(f"{name}: {message}")
 
 
 def _labels(value) -> list[str]:
@@ -160,25 +169,55 @@ def _numbers(value) -> list[float]:
     return []
 
 
+TYPE_NAMES = {"DataFrame": ("DataFrame",), "Series": ("Series",), "figure": ("Figure", "Axes"),
+              "str": ("str",)}
+
+
+def type_name(value) -> str:
+    """The name the format check knows a value's type by (subclasses of float count as float)."""
+    pd = _pandas()
+    if pd is not None and isinstance(value, pd.DataFrame):
+        return "DataFrame"
+    if pd is not None and isinstance(value, pd.Series):
+        return "Series"
+    if type(value).__name__ in ("Figure", "Axes"):
+        return type(value).__name__
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
+        return "bool"
+    if isinstance(value, numbers.Real):
+        return "number"
+    if isinstance(value, str):
+        return "str"
+    return type(value).__name__
+
+
 def format_problem(name: str, value, spec: dict) -> str | None:
     """The first way `value` breaks the expected form `spec`, as a message; None if it fits."""
-    kind = spec["type"]
-    pd = _pandas()
-    if kind == "DataFrame" and not (pd is not None and isinstance(value, pd.DataFrame)):
-        return f"{name} should be a pandas DataFrame, got {type(value).__name__}"
-    if kind == "Series" and not (pd is not None and isinstance(value, pd.Series)):
-        return f"{name} should be a pandas Series, got {type(value).__name__}"
-    if kind == "number" and (isinstance(value, bool) or not isinstance(value, numbers.Real)):
-        return f"{name} should be a single number, got {type(value).__name__}"
-    if kind == "str" and not isinstance(value, str):
-        return f"{name} should be text (a str), got {type(value).__name__}"
-    if kind == "figure" and type(value).__name__ not in ("Figure", "Axes"):
-        return f"{name} should be a matplotlib Figure, got {type(value).__name__}"
+    kind = type_name(value)
     try:
         got = plain(value)
     except Unreadable as exc:
-        return f"{name}: {exc}"
-    if kind == "figure":
+        return _type_problem(name, kind, spec) or f"{name}: {exc}"
+    return plain_format_problem(name, kind, got, spec)
+
+
+def _type_problem(name: str, kind: str, spec: dict) -> str | None:
+    want = spec["type"]
+    if want == "number" and kind != "number":
+        return f"{name} should be a single number, got {kind}"
+    if want in TYPE_NAMES and kind not in TYPE_NAMES[want]:
+        article = "a pandas " if want in ("DataFrame", "Series") else "a matplotlib " if want == "figure" else ""
+        label = {"figure": "Figure", "str": "text (a str)"}.get(want, want)
+        return f"{name} should be {article}{label}, got {kind}"
+    return None
+
+
+def plain_format_problem(name: str, kind: str, got, spec: dict) -> str | None:
+    """The format check on an answer already turned into plain data (the grader's side)."""
+    problem = _type_problem(name, kind, spec)
+    if problem:
+        return problem
+    if spec["type"] == "figure":
         axes = got["figure"]
         if not axes:
             return f"{name} has no axes: draw the chart on the figure"
@@ -226,3 +265,19 @@ def check_format(name: str, value, spec: dict) -> None:
     problem = format_problem(name, value, spec)
     if problem:
         raise AssertionError(problem)
+
+
+def snapshot(nonce: str, item: str, variable: str, namespace: dict) -> str:
+    """The grader's view of one answer, taken right after its answer cell runs and before any
+    test sees it: a JSON line the grader reads from the output and judges in its own process."""
+    import json
+
+    record = {"nonce": nonce, "item": item, "defined": variable in namespace}
+    if record["defined"]:
+        value = namespace[variable]
+        record["type"] = type_name(value)
+        try:
+            record["value"] = plain(value)
+        except Unreadable as exc:
+            record["unreadable"] = str(exc)
+    return json.dumps(record, allow_nan=True)

@@ -1,0 +1,298 @@
+"""The scenario-ranking answer key (autograder/key/scenarios.py) on small hand-computed cases,
+the closed-form reversal against a fine grid, the simulation's reproducibility, and the
+properties the Exhibit 8 data were tuned for."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from autograder.assignments import scenarios as assignment
+from autograder.kernel_checks import difference, matches, plain
+from autograder.key import scenarios as key
+from autograder.tolerances import tolerance
+
+FUTURES = ["Boom", "Bust"]
+
+
+def small():
+    """Two futures, three options: EVs 7, 6.5, 5 at p = (0.6, 0.4)."""
+    probs = pd.Series([0.6, 0.4], index=FUTURES)
+    payoffs = pd.DataFrame({"Boom": [10, 5, 0], "Bust": [2.5, 8.75, 12.5]},
+                           index=["Bold", "Hedge", "Safe"])
+    return probs, payoffs
+
+
+@pytest.fixture(scope="module")
+def exhibit():
+    """Exhibit 8 as the assignment loads it (case/data)."""
+    return assignment.ASSIGNMENT.inputs()
+
+
+# --- input checks --------------------------------------------------------------------------------
+
+
+def test_input_checks_report_sum_and_single_unit():
+    """Are the probability sum and the one-unit flag what Question 1 asks for?"""
+    probs, _ = small()
+    assert plain(key.input_checks(probs, pd.Series(["$B"] * 3))) == {
+        "probability_sum": 1.0, "one_unit": True}
+    assert plain(key.input_checks(probs * 100, pd.Series(["$B", "$M", "$B"]))) == {
+        "probability_sum": 100.0, "one_unit": False}
+
+
+@pytest.mark.parametrize("change, match", [
+    (lambda p, v, u: (p * 100, v, u), "between 0 and 1"),
+    (lambda p, v, u: (p * 0.9, v, u), "sum to"),
+    (lambda p, v, u: (p, v.drop(columns="Bust"), u), "no payoff column"),
+    (lambda p, v, u: (p, v, pd.Series(["$B", "$M", "$B"])), "more than one unit"),
+])
+def test_validate_rejects_broken_inputs(change, match):
+    """Does validation stop percentages, sums other than 1, missing futures and mixed units?"""
+    probs, payoffs = small()
+    key.validate(probs, payoffs, pd.Series(["$B"] * 3))  # the good inputs pass
+    with pytest.raises(key.InputError, match=match):
+        key.validate(*change(probs, payoffs, pd.Series(["$B"] * 3)))
+
+
+# --- expected value and ranks ----------------------------------------------------------------
+
+
+def test_expected_values_by_hand():
+    """Is EV the probability-weighted payoff (0.6·10 + 0.4·2.5 = 7, ...)?"""
+    probs, payoffs = small()
+    assert key.expected_values(payoffs, probs).to_dict() == pytest.approx(
+        {"Bold": 7.0, "Hedge": 6.5, "Safe": 5.0})
+
+
+def test_expected_values_align_futures_by_name():
+    """Are payoff columns matched to probabilities by name, not by position?"""
+    probs, payoffs = small()
+    swapped = payoffs[["Bust", "Boom"]]
+    assert key.expected_values(swapped, probs).to_dict() == pytest.approx(
+        key.expected_values(payoffs, probs).to_dict())
+
+
+def test_rank_one_is_best():
+    """Is rank 1 the highest value, with ties sharing the better rank?"""
+    assert key.ranks(pd.Series({"a": 1.0, "b": 3.0, "c": 2.0})).to_dict() == {"a": 3, "b": 1, "c": 2}
+    assert key.ranks(pd.Series({"a": 2.0, "b": 2.0, "c": 1.0})).to_dict() == {"a": 1, "b": 1, "c": 3}
+
+
+# --- decision rules --------------------------------------------------------------------------
+
+
+def test_maximin_maximax_hurwicz_by_hand():
+    """Worst cases 2.5 / 5 / 0 and best cases 10 / 8.75 / 12.5: who wins each rule?"""
+    _, payoffs = small()
+    assert key.maximin(payoffs) == "Hedge"
+    assert key.maximax(payoffs) == "Safe"
+    # alpha = 0.5: Bold 6.25, Hedge 6.875, Safe 6.25
+    assert key.hurwicz_values(payoffs, 0.5).to_dict() == pytest.approx(
+        {"Bold": 6.25, "Hedge": 6.875, "Safe": 6.25})
+    assert key.hurwicz(payoffs, 0.5) == "Hedge"
+    assert key.hurwicz(payoffs, 0.9) == "Safe"  # 11.25 beats Bold's 9.25
+
+
+def test_hurwicz_endpoints_are_maximin_and_maximax():
+    """Does alpha = 1 reduce Hurwicz to maximax and alpha = 0 to maximin?"""
+    _, payoffs = small()
+    assert key.hurwicz(payoffs, 1.0) == key.maximax(payoffs)
+    assert key.hurwicz(payoffs, 0.0) == key.maximin(payoffs)
+
+
+def test_regret_is_taken_within_each_future():
+    """Is regret the best payoff in the same future (column) minus the payoff?"""
+    _, payoffs = small()
+    regret = key.regret(payoffs)
+    assert regret.to_dict(orient="index") == {
+        "Bold": {"Boom": 0.0, "Bust": 10.0},
+        "Hedge": {"Boom": 5.0, "Bust": 3.75},
+        "Safe": {"Boom": 10.0, "Bust": 0.0},
+    }
+    assert (regret >= 0).all().all()
+    assert (regret.min() == 0).all()  # the best option in each future regrets nothing
+
+
+def test_max_regret_and_minimax_regret_by_hand():
+    """Max regrets 10 / 5 / 10: does minimax regret pick the hedge?"""
+    _, payoffs = small()
+    worst = key.max_regret(key.regret(payoffs))
+    assert worst.to_dict() == {"Bold": 10.0, "Hedge": 5.0, "Safe": 10.0}
+    assert key.minimax_regret(worst) == "Hedge"
+
+
+def test_rule_choices_are_labelled_by_rule():
+    _, payoffs = small()
+    choices = key.rule_choices(payoffs, 0.9, key.max_regret(key.regret(payoffs)))
+    assert choices.to_dict() == {"maximin": "Hedge", "maximax": "Safe", "hurwicz": "Safe",
+                                 "minimax regret": "Hedge"}
+
+
+# --- the probability at which the best option changes ----------------------------------------
+
+
+def test_probabilities_rescale_in_proportion():
+    """With one future set to p, do the others keep their ratios and all still sum to 1?"""
+    probs = pd.Series([0.3, 0.3, 0.25, 0.15], index=list("abcd"))
+    moved = key.probabilities_at(probs, "a", 0.65)
+    assert list(moved.index) == list("abcd")
+    assert moved.sum() == pytest.approx(1)
+    assert moved["a"] == 0.65
+    assert moved["b"] / moved["c"] == pytest.approx(0.3 / 0.25)
+    assert moved["d"] == pytest.approx(0.15 * 0.35 / 0.7)
+
+
+def test_reversal_by_hand():
+    """Bold leads at p(Boom) = 0.6; EV_Bold = 2.5 + 7.5p and EV_Hedge = 8.75 - 3.75p meet at
+    p = 5/9, before Safe (12.5 - 12.5p) meets Bold at p = 0.5."""
+    probs, payoffs = small()
+    assert key.reversal_probability(payoffs, probs, "Boom") == pytest.approx(5 / 9)
+
+
+def test_reversal_upward():
+    """When today's leader loses ground as p rises, the crossing above today's p is the answer."""
+    probs, payoffs = small()
+    flipped = pd.Series([0.3, 0.7], index=FUTURES)  # Safe 8.75, Hedge 7.625, Bold 4.75
+    assert key.expected_values(payoffs, flipped).idxmax() == "Safe"
+    # Safe (12.5 - 12.5p) meets Hedge (8.75 - 3.75p) at p = 3/7 ≈ 0.43, Bold at 0.5
+    assert key.reversal_probability(payoffs, flipped, "Boom") == pytest.approx(3 / 7)
+
+
+def test_reversal_raises_when_the_leader_never_changes():
+    probs, payoffs = small()
+    dominant = payoffs.copy()
+    dominant.loc["Bold"] = [20, 20]
+    with pytest.raises(ValueError, match="nothing reverses"):
+        key.reversal_probability(dominant, probs, "Boom")
+
+
+def grid_reversal(payoffs, probs, future, step=1e-5):
+    """The change of leader nearest today's probability, by brute force on a fine grid
+    (written without the key's helpers)."""
+    grid = np.arange(0, 1 + step / 2, step)
+    now = probs[future]
+    weights = np.outer(1 - grid, (probs / (1 - now)).to_numpy())  # the others, rescaled
+    weights[:, list(probs.index).index(future)] = grid
+    leader = (weights @ payoffs[probs.index].to_numpy().T).argmax(axis=1)
+    changes = grid[1:][leader[1:] != leader[:-1]]
+    return float(changes[np.argmin(abs(changes - probs[future]))])
+
+
+@pytest.mark.parametrize("case", ["small", "exhibit"])
+def test_closed_form_reversal_matches_a_fine_grid(case, exhibit):
+    """Does the algebra agree with a brute-force search over p (to the grid step)?"""
+    if case == "small":
+        probs, payoffs = small()
+        future = "Boom"
+    else:
+        probs, payoffs, future = exhibit["probs"], exhibit["payoffs"], key.COMMODITIZATION
+    exact = key.reversal_probability(payoffs, probs, future)
+    assert abs(exact - grid_reversal(payoffs, probs, future)) <= 2e-5
+
+
+def test_ev_curve_passes_through_todays_expected_values(exhibit):
+    probs, payoffs = exhibit["probs"], exhibit["payoffs"]
+    now = float(probs[key.COMMODITIZATION])
+    curve = key.ev_curve(payoffs, probs, key.COMMODITIZATION, np.array([0.0, now, 1.0]))
+    assert curve.loc[now].to_dict() == pytest.approx(key.expected_values(payoffs, probs).to_dict())
+    assert curve.loc[1.0].to_dict() == pytest.approx(payoffs[key.COMMODITIZATION].to_dict())
+
+
+# --- simulation ------------------------------------------------------------------------------
+
+
+def by_hand(payoffs, probs, concentration, seed, draws):
+    """The stated recipe, written out without the key's helpers or cache."""
+    rng = np.random.default_rng(seed)
+    sampled = rng.dirichlet(concentration * probs.to_numpy(), size=draws)
+    best = (sampled @ payoffs[probs.index].to_numpy().T).argmax(axis=1)
+    return np.bincount(best, minlength=len(payoffs)) / draws
+
+
+def test_simulation_is_the_stated_recipe_and_reproducible(exhibit):
+    """Same seed, same shares; the shares are the stated generator's, and sum to 1."""
+    args = (exhibit["payoffs"], exhibit["probs"], exhibit["concentration"], exhibit["seed"],
+            exhibit["draws"])
+    first = key.best_shares(*args)
+    key._shares.cache_clear()
+    again = key.best_shares(*args)
+    assert first.to_dict() == again.to_dict()
+    assert list(first.index) == list(exhibit["payoffs"].index)
+    np.testing.assert_array_equal(first.to_numpy(), by_hand(*args))
+    assert first.sum() == pytest.approx(1)
+
+
+def test_simulation_depends_on_seed_and_generator(exhibit):
+    """Another seed or the legacy np.random stream gives other shares (beyond the tight
+    tolerance), so the exact check can tell them apart."""
+    args = dict(payoffs=exhibit["payoffs"], probabilities=exhibit["probs"],
+                concentration=exhibit["concentration"], draws=exhibit["draws"])
+    stated = plain(key.best_shares(seed=exhibit["seed"], **args))
+    other = plain(key.best_shares(seed=exhibit["seed"] + 1, **args))
+    legacy = plain(assignment._legacy(exhibit))
+    assert not matches(other, stated, tolerance("share"))
+    assert not matches(legacy, stated, tolerance("share"))
+
+
+def test_seedless_runs_fall_within_the_simulated_tolerance(exhibit):
+    """Would honest runs with other seeds pass the lower-weight check? (40 seeds)"""
+    reference = plain(assignment._simulated(exhibit, assignment.REFERENCE_DRAWS))
+    tol = tolerance("simulated")
+    for seed in range(40):
+        shares = by_hand(exhibit["payoffs"], exhibit["probs"], exhibit["concentration"], seed,
+                         exhibit["draws"])
+        got = dict(zip(reference, map(float, shares)))
+        assert difference(got, reference, tol) is None, seed
+
+
+# --- what the exhibit data were tuned for ----------------------------------------------------
+
+
+def gaps(values: pd.Series) -> float:
+    """The smallest difference between any two options' values (0 means a tie)."""
+    return float(np.diff(np.sort(values.to_numpy())).min())
+
+
+def test_exhibit_has_no_ties_under_any_rule(exhibit):
+    payoffs, probs, alpha = exhibit["payoffs"], exhibit["probs"], exhibit["alpha"]
+    for name, values in {
+        "expected value": key.expected_values(payoffs, probs),
+        "maximin": key.worst_case(payoffs),
+        "maximax": key.best_case(payoffs),
+        "hurwicz": key.hurwicz_values(payoffs, alpha),
+        "minimax regret": key.max_regret(key.regret(payoffs)),
+        "hurwicz, alpha on the worst case": key.hurwicz_values(payoffs, 1 - alpha),
+    }.items():
+        assert gaps(values) >= 1, f"{name}: options too close or tied: {values.to_dict()}"
+
+
+def test_exhibit_rules_disagree(exhibit):
+    """The lesson needs disagreement: four rules plus EV should pick at least three options."""
+    payoffs, probs = exhibit["payoffs"], exhibit["probs"]
+    choices = key.rule_choices(payoffs, exhibit["alpha"], key.max_regret(key.regret(payoffs)))
+    picked = set(choices) | {key.expected_values(payoffs, probs).idxmax()}
+    assert len(picked) >= 3, choices.to_dict()
+
+
+def test_exhibit_reversal_is_inside_and_is_not_the_runner_up(exhibit):
+    """The top option changes at a probability inside (0, 1), and not against today's
+    runner-up, so that the runner-up shortcut is a detectable mistake."""
+    payoffs, probs = exhibit["payoffs"], exhibit["probs"]
+    p = key.reversal_probability(payoffs, probs, key.COMMODITIZATION)
+    assert 0 < p < 1
+    just_below = key.ev_at(payoffs, probs, key.COMMODITIZATION, p - 1e-3).idxmax()
+    runner_up = key.expected_values(payoffs, probs).sort_values().index[-2]
+    assert just_below != runner_up
+
+
+def test_mistake_signatures_are_mutually_distinct():
+    """Within each check, no two catalogued mistakes can be confused (each is outside the
+    others' tolerance), so every mistake gets its own message."""
+    answer_key = assignment.ASSIGNMENT.key()
+    for check_id, item in answer_key.items():
+        wrong = item["mistakes"]
+        for i, (a, _, a_id) in enumerate(wrong):
+            for b, _, b_id in wrong[i + 1:]:
+                assert not matches(a, b, item["tol"]), (check_id, a_id, b_id)
