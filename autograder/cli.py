@@ -3,6 +3,8 @@
     autograder case       build the case (HTML with its exhibits and figures)
     autograder release    build release/ from source/ through nbgrader, and check it
     autograder check      check the committed release without rebuilding
+    autograder collect    take in submissions: an LMS zip or a folder -> submitted/
+    autograder grade      grade submissions in sandboxed kernels, into the gradebook
     autograder key        print the answer key (instructors only)
 """
 
@@ -98,3 +100,63 @@ def key(assignment: str = typer.Argument(..., help="Assignment name, e.g. vtdf."
     root = _root(course)
     typer.echo(json.dumps({k: v["expected"] for k, v in a.key(root / "case" / "data").items()},
                           indent=2))
+
+
+@app.command()
+def collect(source: Path = typer.Argument(..., help="A zip (e.g. Canvas's bulk download) or a "
+                                                    "folder of submissions."),
+            course: Optional[Path] = CourseOpt):
+    """Take in submissions: map each file to a student and an assignment, into submitted/."""
+    from autograder.grading.intake import IntakeError, intake
+
+    root = _root(course)
+    try:
+        report = intake(source, root)
+    except IntakeError as exc:
+        _fail(str(exc))
+    typer.echo(f"accepted {len(report.accepted)} submission(s) into {root / 'submitted'}")
+    for sub in report.superseded:
+        typer.echo(f"  superseded (older): {sub.original} -> kept in intake/superseded/")
+    for problem in report.problems:
+        kept = f" (kept at {problem.kept_at})" if problem.kept_at else ""
+        typer.secho(f"  not taken: {problem.file}: {problem.reason}{kept}", fg=typer.colors.YELLOW)
+    for name in report.ignored:
+        typer.echo(f"  ignored: {name}")
+
+
+@app.command()
+def grade(assignments: list[str] = typer.Argument(None, help="Assignments (default: all)."),
+          student: list[str] = typer.Option(None, "--student", help="Only these students "
+                                                                     "(repeatable)."),
+          force: bool = typer.Option(False, "--force", help="Regrade even if already graded."),
+          workers: Optional[int] = typer.Option(None, help="Parallel kernels (default: one "
+                                                           "per core)."),
+          no_sandbox: bool = typer.Option(False, "--no-sandbox",
+                                          help="Run student code WITHOUT the sandbox (results "
+                                               "are marked unsandboxed)."),
+          cell_timeout: int = typer.Option(60, help="Seconds one cell may run."),
+          notebook_timeout: int = typer.Option(300, help="Seconds one notebook may run."),
+          db: Optional[str] = typer.Option(None, help="Gradebook URL (default: the course's)."),
+          course: Optional[Path] = CourseOpt):
+    """Grade submissions: each in a fresh sandboxed kernel, checked outside it, into the gradebook."""
+    from collections import Counter
+
+    from autograder.grading.pipeline import CourseBusy, grade_class
+    from autograder.grading.results import write_results
+    from autograder.grading.sandbox import Limits, SandboxUnavailable
+
+    root = _root(course)
+    try:
+        results = grade_class(root, assignments or None, student or None, force=force,
+                              workers=workers, sandbox=not no_sandbox,
+                              limits=Limits(cell_seconds=cell_timeout,
+                                            notebook_seconds=notebook_timeout), db=db)
+    except SandboxUnavailable as exc:
+        _fail(f"cannot sandbox student code: {exc}")
+    except (CourseBusy, KeyError) as exc:
+        _fail(str(exc))
+    path = write_results(results, root / "exports" / "results.json")
+    counts = Counter(i.status for r in results for i in r.items)
+    typer.echo(f"graded {len(results)} submission(s); item statuses: "
+               + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    typer.echo(f"results: {path}")

@@ -1,0 +1,1 @@
+"""Grading a class: intake, isolated execution, checks outside the kernel, gradebook, outputs."""

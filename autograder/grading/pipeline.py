@@ -1,0 +1,192 @@
+"""Grade a class: every submission in its own sandboxed kernel, several at once, one writer.
+
+Each finished submission is committed to the gradebook, then its ledger file is written
+(`autograded/<student>/<assignment>/paradox-result.json`). A run that is killed resumes from
+the ledgers: a submission is graded again only if it has no ledger, its file changed, or the
+instructor asks (--force, --student). Re-grading updates the same gradebook rows.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import multiprocessing
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable
+
+import nbformat
+from nbgrader.api import Gradebook
+from tqdm import tqdm
+
+from autograder.assignments import get
+from autograder.grading import gradebook, intake
+from autograder.grading.results import ERROR, ItemResult, SubmissionResult
+from autograder.grading.sandbox import Limits, SandboxUnavailable, probe
+from autograder.grading.worker import Job, grade
+
+LEDGER = "paradox-result.json"
+LOCK = ".paradox-grading.lock"
+
+
+class CourseBusy(RuntimeError):
+    """Another grader holds this course's lock."""
+
+
+@dataclass
+class Plan:
+    todo: list[Job]
+    done: list[SubmissionResult]   # already graded, unchanged since
+
+
+def _digest(job: Job) -> str:
+    h = hashlib.sha256(job.notebook.read_bytes() if job.notebook.is_file() else b"")
+    h.update(str(job.timestamp).encode())
+    return h.hexdigest()
+
+
+def _ledger(course: Path, job: Job) -> Path:
+    return course / "autograded" / job.student / job.assignment / LEDGER
+
+
+def read_ledger(path: Path) -> tuple[str, SubmissionResult] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        items = [ItemResult(**i) for i in data["result"].pop("items")]
+        return data["digest"], SubmissionResult(**data["result"], items=items)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # missing or half-written: grade again
+
+
+def plan(course: Path, assignments: list[str] | None = None, students: list[str] | None = None,
+         force: bool = False) -> Plan:
+    jobs = []
+    for name in assignments or [None]:
+        for sub in intake.discover(course, name):
+            if students and sub.student not in students:
+                continue
+            stamp = sub.timestamp.strftime("%Y-%m-%d %H:%M:%S.%f UTC") if sub.timestamp else None
+            jobs.append(Job(course, sub.assignment, sub.student, sub.path, stamp,
+                            intake.is_late(course, sub)))
+    todo, done = [], []
+    for job in jobs:
+        known = None if force else read_ledger(_ledger(course, job))
+        if known and known[0] == _digest(job):
+            done.append(known[1])
+        else:
+            todo.append(job)
+    return Plan(todo, done)
+
+
+class CourseLock:
+    """One grader per course at a time; a second one is refused with a clear message."""
+
+    def __init__(self, course: Path):
+        self.path = course / LOCK
+        self.handle = None
+
+    def __enter__(self):
+        self.handle = open(self.path, "a+")
+        try:
+            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.handle.seek(0)
+            holder = self.handle.read().strip() or "another process"
+            self.handle.close()
+            raise CourseBusy(f"{self.path.parent}: already being graded by {holder}; wait for it "
+                             "to finish (or stop it) and run again — finished work is kept") from None
+        self.handle.seek(0)
+        self.handle.truncate()
+        self.handle.write(f"pid {os.getpid()} since {time.strftime('%Y-%m-%d %H:%M:%S')}")
+        self.handle.flush()
+        return self
+
+    def __exit__(self, *exc):
+        self.handle.seek(0)
+        self.handle.truncate()
+        fcntl.flock(self.handle, fcntl.LOCK_UN)
+        self.handle.close()
+
+
+_slot = None
+
+
+def _init_worker(counter) -> None:
+    """Each worker process takes its own slot, hence its own sandbox uid."""
+    global _slot
+    with counter.get_lock():
+        _slot = counter.value
+        counter.value += 1
+
+
+def _grade_job(job: Job, limits: Limits, sandboxed: bool):
+    result, graded = grade(job, limits, sandboxed=sandboxed, slot=_slot or 0)
+    return result, (nbformat.writes(graded) if graded is not None else None)
+
+
+def _crashed(job: Job, exc: BaseException, sandboxed: bool) -> SubmissionResult:
+    """The grader itself failed on this submission: say so, grade nothing as zero."""
+    a = get(job.assignment)
+    why = f"the grader failed on this submission ({exc.__class__.__name__}: {exc}); regrade it"
+    items = [ItemResult(c.id, ERROR, None, c.points + c.format_points, why) for c in a.checks]
+    return SubmissionResult(job.student, job.assignment, ERROR, sandboxed, items, job.timestamp,
+                            job.late, message=why)
+
+
+def _store(course: Path, gb: Gradebook, job: Job, result: SubmissionResult, graded: str | None):
+    folder = course / "autograded" / job.student / job.assignment
+    folder.mkdir(parents=True, exist_ok=True)
+    if graded is not None:
+        (folder / get(job.assignment).notebook).write_text(graded, encoding="utf-8")
+    if job.timestamp:
+        (folder / "timestamp.txt").write_text(job.timestamp, encoding="utf-8")
+    gradebook.record(gb, result)  # committed before the ledger: a kill in between regrades
+    tmp = folder / (LEDGER + ".tmp")
+    tmp.write_text(json.dumps({"digest": _digest(job), "result": asdict(result)}, default=str),
+                   encoding="utf-8")
+    os.replace(tmp, folder / LEDGER)
+
+
+def grade_class(course: Path, assignments: list[str] | None = None,
+                students: list[str] | None = None, *, force: bool = False,
+                workers: int | None = None, sandbox: bool = True, limits: Limits = Limits(),
+                db: str | None = None, log: Callable[[str], None] | None = None,
+                ) -> list[SubmissionResult]:
+    """Grade what needs grading; return the results of every submission (new and kept)."""
+    if sandbox:
+        reason = probe()
+        if reason:
+            raise SandboxUnavailable(reason)
+    log = log or (lambda line: print(line, file=sys.stderr, flush=True))
+    with CourseLock(course):
+        work = plan(course, assignments, students, force)
+        results = list(work.done)
+        if not work.todo:
+            return results
+        workers = max(1, min(workers or os.cpu_count() or 1, len(work.todo)))
+        counter = multiprocessing.Value("i", 0)
+        bar = tqdm(total=len(work.todo), unit="submission", disable=not sys.stderr.isatty(),
+                   desc="grading")
+        with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(counter,)) as pool, \
+                Gradebook(db or gradebook.db_url(course)) as gb:
+            futures = {pool.submit(_grade_job, job, limits, sandbox): job for job in work.todo}
+            for n, future in enumerate(as_completed(futures), start=1):
+                job = futures[future]
+                try:
+                    result, graded = future.result()
+                except Exception as exc:  # one bad submission never stops the batch
+                    result, graded = _crashed(job, exc, sandbox), None
+                _store(course, gb, job, result, graded)
+                results.append(result)
+                score = "—" if result.score is None else f"{result.score:g}"
+                if bar.disable:
+                    log(f"[{n}/{len(work.todo)}] {job.assignment}/{job.student}: {result.status} "
+                        f"{score}/{result.max_score:g} ({result.seconds:.1f} s)")
+                bar.update()
+        bar.close()
+    return results

@@ -1,0 +1,80 @@
+"""What grading produces: one status and score per item of every submission.
+
+These records are what the gradebook, feedback, exports and the report are written from.
+A status says how an item ended; only GRADED, WRONG and TAMPERED items carry a score the
+student earned. The others could not be graded and are never exported as a plain zero.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+GRADED = "graded"            # checked; earned its points
+WRONG = "wrong"              # checked; lost points (diagnosis in `message`)
+TIMEOUT = "timeout"          # the cell or the notebook ran out of time
+ERROR = "error"              # the student's code raised, or the kernel died, before the answer existed
+MISSING_CELL = "missing cell"  # the answer or test cell was deleted or changed type
+INVALID_NOTEBOOK = "invalid notebook"  # unreadable file: not JSON, empty, wrong nbformat
+TAMPERED = "tampered"        # the in-kernel test passed but the outside check did not
+UNSANDBOXED = "unsandboxed"  # graded without the sandbox (instructor's explicit opt-out)
+MANUAL = "needs manual grade"  # written answers, graded by hand in formgrader
+
+STATUSES = (GRADED, WRONG, TIMEOUT, ERROR, MISSING_CELL, INVALID_NOTEBOOK, TAMPERED,
+            UNSANDBOXED, MANUAL)
+SCORED = (GRADED, WRONG, TAMPERED, UNSANDBOXED)  # statuses whose score is a real grade
+
+
+@dataclass
+class ItemResult:
+    item: str               # check id (e.g. "q1_normalized") or hand-graded cell id
+    status: str
+    score: float | None     # None when the item could not be graded (or awaits a person)
+    max_score: float
+    message: str = ""       # what the student sees: a diagnosis, never the expected value
+    mistake: str | None = None   # id of the catalogued mistake the answer matched
+    value: Any = None       # the student's answer as plain data (for the report)
+    in_kernel_passed: bool | None = None  # what the student's own kernel said
+    cells: dict[str, float | None] = field(default_factory=dict)  # nbgrader grade cell -> score
+
+
+@dataclass
+class SubmissionResult:
+    student: str
+    assignment: str
+    status: str             # GRADED, or the status that stopped the whole notebook
+    sandboxed: bool
+    items: list[ItemResult] = field(default_factory=list)
+    timestamp: str | None = None  # submission time (nbgrader's timestamp.txt)
+    late: bool = False
+    seconds: float = 0.0    # wall time of the run
+    message: str = ""       # notebook-level problem, e.g. "not valid JSON (line 3)"
+
+    @property
+    def score(self) -> float | None:
+        """Points earned on items that could be graded; None when none could be."""
+        scored = [i.score for i in self.items if i.status in SCORED and i.score is not None]
+        return sum(scored) if scored else None
+
+    @property
+    def max_score(self) -> float:
+        return sum(i.max_score for i in self.items)
+
+
+def write_results(results: list[SubmissionResult], path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = [{**asdict(r), "score": r.score, "max_score": r.max_score} for r in results]
+    path.write_text(json.dumps(payload, indent=1, default=str), encoding="utf-8")
+    return path
+
+
+def read_results(path: Path) -> list[SubmissionResult]:
+    out = []
+    for row in json.loads(path.read_text(encoding="utf-8")):
+        row.pop("score", None)
+        row.pop("max_score", None)
+        items = [ItemResult(**i) for i in row.pop("items")]
+        out.append(SubmissionResult(**row, items=items))
+    return out

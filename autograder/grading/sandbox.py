@@ -1,0 +1,191 @@
+"""Where student code runs: a bubblewrap sandbox around the Jupyter kernel.
+
+The kernel sees the Python installation read-only, its own scratch folder read-write, a
+private /tmp, no network (a new network namespace) and nothing of the course, the gradebook,
+this package or other submissions. Resource limits are set by a tiny launcher before the
+kernel starts. When the grader runs as root, each worker slot runs its kernels under its own
+unprivileged uid, because root is exempt from the process limit that bounds a fork bomb.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import site
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import autograder
+
+UID_BASE = 61000  # kernels of worker slot k run as uid/gid UID_BASE + k when the grader is root
+
+
+@dataclass(frozen=True)
+class Limits:
+    cell_seconds: int = 60          # one cell; the kernel is interrupted, later cells still run
+    notebook_seconds: int = 300     # the whole notebook; the kernel is then stopped
+    memory_bytes: int = 3 * 2**30   # address space of the kernel and its children
+    processes: int = 128            # tasks (processes and threads) of the sandbox's uid
+    file_bytes: int = 64 * 2**20    # largest file the student may write
+    output_bytes: int = 2**20       # output kept per cell; the rest is dropped with a note
+
+
+class SandboxUnavailable(RuntimeError):
+    """bubblewrap cannot start here; the message says why and what to do."""
+
+
+# Applied inside the sandbox just before the kernel: stdlib only, since the package is hidden.
+LAUNCHER = (
+    "import os, resource, sys\n"
+    "lim = dict(a.split('=') for a in sys.argv[1].split(','))\n"
+    "for name, value in lim.items():\n"
+    "    n = int(value)\n"
+    "    resource.setrlimit(getattr(resource, 'RLIMIT_' + name.upper()), (n, n))\n"
+    "os.execv(sys.executable, [sys.executable] + sys.argv[2:])\n"
+)
+
+
+def scrubbed_env(home: Path) -> dict[str, str]:
+    """The kernel's whole environment: nothing of the instructor's (tokens, paths) leaks in."""
+    return {"HOME": str(home), "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+            "LANG": "C.UTF-8", "MPLBACKEND": "Agg", "MPLCONFIGDIR": str(home / ".matplotlib"),
+            "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+            "PYTHONDONTWRITEBYTECODE": "1", "JPY_SESSION_NAME": "submission"}
+
+
+def _python_roots() -> list[str]:
+    """Folders the interpreter and its packages live in, to mount read-only."""
+    roots = {sys.base_prefix, sys.prefix, os.path.realpath(sys.executable).rsplit("/bin/", 1)[0]}
+    roots.update(p for p in site.getsitepackages() if os.path.isdir(p))
+    roots = sorted(r for r in roots if r and os.path.isdir(r))
+    return [r for r in roots if not any(r != o and r.startswith(o + "/") for o in roots)]
+
+
+def _masked() -> list[str]:
+    """This package, wherever it would be visible inside: it holds the answer key."""
+    package = os.path.realpath(os.path.dirname(autograder.__file__))
+    return [package] if any(package.startswith(r + "/") for r in _python_roots()) else []
+
+
+def slot_uid(slot: int) -> int | None:
+    return UID_BASE + slot if os.geteuid() == 0 else None
+
+
+def bwrap_prefix(work: Path, uid: int | None, binds: tuple[Path, ...] = ()) -> list[str]:
+    """bwrap and its mounts. As root (uid given) bwrap needs no user namespace and the kernel
+    drops to `uid` inside, with no capabilities; otherwise a user namespace maps the caller."""
+    if uid is None:
+        args = ["bwrap", "--unshare-all", "--uid", "1000", "--gid", "1000"]
+    else:
+        args = ["bwrap", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
+                "--unshare-cgroup-try"]
+    args += ["--die-with-parent", "--new-session", "--tmpfs", "/tmp", "--proc", "/proc",
+             "--dev", "/dev", "--hostname", "sandbox"]
+    for path in ("/usr", "/bin", "/lib", "/lib64", "/lib32", "/etc/alternatives",
+                 "/etc/ld.so.cache", "/etc/localtime", "/etc/ssl"):
+        args += ["--ro-bind-try", path, path]
+    roots = _python_roots()
+    targets = [*roots, *map(str, binds), str(work)]
+    # bwrap would copy the host's modes onto the folders leading to a mount (/root is 0700):
+    # make them traversable so the kernel's unprivileged uid can reach what is mounted.
+    for folder in sorted({str(a) for t in targets for a in Path(t).parents} - {"/", "/tmp"},
+                         key=lambda f: f.count("/")):
+        if not any(folder == r or folder.startswith(r + "/") for r in ("/usr", "/bin", "/lib")):
+            args += ["--perms", "0755", "--dir", folder]
+    for root in roots:
+        args += ["--ro-bind", root, root]
+    for hidden in _masked():
+        args += ["--tmpfs", hidden]
+    for extra in binds:  # the kernel's sockets and connection file, at the same path inside
+        args += ["--bind", str(extra), str(extra)]
+    args += ["--bind", str(work), str(work), "--chdir", str(work), "--clearenv"]
+    for key, value in scrubbed_env(work).items():
+        args += ["--setenv", key, value]
+    if uid is not None:
+        args += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+                 "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs"]
+    return args
+
+
+def limits_arg(limits: Limits, uid: int | None) -> str:
+    procs = limits.processes if uid is not None else _tasks_of(os.getuid()) + limits.processes
+    return (f"as={limits.memory_bytes},cpu={limits.notebook_seconds + 30},nproc={procs},"
+            f"fsize={limits.file_bytes},core=0")
+
+
+def _tasks_of(uid: int) -> int:
+    """Processes and threads this uid runs now: the process limit counts them all."""
+    count = 0
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                if os.stat(f"/proc/{pid}").st_uid == uid:
+                    count += len(os.listdir(f"/proc/{pid}/task"))
+            except OSError:
+                continue
+    return count
+
+
+def kernel_argv(work: Path, limits: Limits, *, sandboxed: bool, uid: int | None,
+                binds: tuple[Path, ...] = ()) -> list[str]:
+    """The command that starts one student's kernel ({connection_file} filled by Jupyter)."""
+    kernel = [sys.executable, "-c", LAUNCHER, limits_arg(limits, uid if sandboxed else None),
+              "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    return (bwrap_prefix(work, uid, binds) + kernel) if sandboxed else kernel
+
+
+def prepare_workdir(work: Path, uid: int | None) -> None:
+    """The scratch folder must belong to the uid the kernel runs as."""
+    if uid is not None:
+        for path in [work, *work.rglob("*")]:
+            os.chown(path, uid, uid, follow_symlinks=False)
+
+
+def probe(tmp: Path | None = None) -> str | None:
+    """Why a sandbox cannot start here, or None if it can."""
+    if shutil.which("bwrap") is None:
+        return ("bubblewrap is not installed (Debian/Ubuntu: apt-get install bubblewrap); "
+                "or grade with --no-sandbox to run student code unconfined")
+    uid = slot_uid(0)
+    if uid is not None and not Path("/usr/bin/setpriv").is_file():
+        return "setpriv (util-linux) is needed to drop root before starting the sandbox"
+    import tempfile
+
+    with tempfile.TemporaryDirectory(dir=tmp) as work:
+        prepare_workdir(Path(work), uid)
+        done = subprocess.run(bwrap_prefix(Path(work), uid) + [sys.executable, "-c", "pass"],
+                              capture_output=True, text=True, timeout=60)
+    if done.returncode != 0:
+        return (f"bubblewrap could not start a sandbox: {done.stderr.strip() or done.returncode} "
+                "(unprivileged user namespaces may be disabled: sysctl kernel.unprivileged_userns_clone=1)")
+    return None
+
+
+def reap(uid: int | None, timeout: float = 15.0) -> None:
+    """Kill whatever a slot's uid still runs (a fork bomb's children), and wait until it is
+    gone: the next kernel in this slot must start with the whole process allowance."""
+    if uid is None:
+        return
+    import signal
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pids = [int(p) for p in os.listdir("/proc") if p.isdigit() and _owned_by(int(p), uid)]
+        if not pids:
+            return
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.05)
+
+
+def _owned_by(pid: int, uid: int) -> bool:
+    try:
+        return os.stat(f"/proc/{pid}").st_uid == uid
+    except OSError:
+        return False

@@ -1,0 +1,135 @@
+"""Judge an executed notebook in the grader's own process: one status and score per item.
+
+The value of each answer comes from its snapshot; it is checked here against the answer key
+with the same logic the hidden tests use, so nothing a student does inside the kernel can
+change the verdict. The kernel's own test results are only compared with it: a test that
+passed inside while the value is wrong outside marks the item as tampered.
+"""
+
+from __future__ import annotations
+
+import json
+
+from nbformat import NotebookNode
+
+from autograder.grading.execute import Execution
+from autograder.grading.prepare import ROLE, Prepared
+from autograder.grading.results import (ERROR, GRADED, MANUAL, MISSING_CELL, TAMPERED, TIMEOUT,
+                                        UNSANDBOXED, WRONG, ItemResult)
+from autograder.kernel_checks import plain_format_problem, verdict
+from autograder.spec import Assignment
+
+
+def _cells(nb: NotebookNode, role: str, item: str) -> list[tuple[int, NotebookNode]]:
+    return [(i, c) for i, c in enumerate(nb.cells)
+            if c.metadata.get(ROLE, {}).get("role") == role and c.metadata[ROLE].get("item") == item]
+
+
+def _failed(cell: NotebookNode) -> bool:
+    return any(o.get("output_type") == "error" or (o.get("output_type") == "stream"
+                                                   and o.get("name") == "stderr")
+               for o in cell.get("outputs", []))
+
+
+def _error_of(cell: NotebookNode) -> str:
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "error":
+            return f"{out.get('ename', 'Error')}: {str(out.get('evalue', ''))[:200]}"
+    return ""
+
+
+def _snapshot(cell: NotebookNode, nonce: str, item: str) -> dict | None:
+    for out in cell.get("outputs", []):
+        if out.get("output_type") != "stream":
+            continue
+        for line in str(out.get("text", "")).splitlines():
+            if nonce in line:
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError:
+                    return None
+                if record.get("nonce") == nonce and record.get("item") == item:
+                    return record
+    return None
+
+
+def _stopped(index: int, run: Execution) -> tuple[str, str] | None:
+    """Why the cell at `index` never produced a result, if it did not."""
+    if run.start_error:
+        return ERROR, "the notebook's kernel could not start"
+    if index in run.timed_out:
+        return TIMEOUT, "this cell ran out of time"
+    if run.deadline_at is not None and index >= run.deadline_at:
+        return TIMEOUT, "the notebook ran out of time before this point"
+    if run.died_at is not None and index >= run.died_at:
+        return ERROR, "the kernel stopped (crashed or exited) before this point"
+    return None
+
+
+def judge(assignment: Assignment, prepared: Prepared, run: Execution, key: dict, inputs,
+          *, sandboxed: bool) -> list[ItemResult]:
+    nb = run.nb
+    results = []
+    for check in assignment.checks:
+        top = check.points + check.format_points
+        if check.id in prepared.missing:
+            results.append(ItemResult(check.id, MISSING_CELL, None, top, prepared.missing[check.id]))
+            continue
+        answer = _cells(nb, "answer", check.id)
+        (at, probe), = _cells(nb, "snapshot", check.id)
+        record = _snapshot(probe, prepared.nonce, check.id)
+        stopped = _stopped(answer[0][0], run) if answer else None
+        stopped = stopped or (None if record else _stopped(at, run))
+        if stopped:
+            results.append(ItemResult(check.id, stopped[0], None, top, stopped[1]))
+            continue
+        tests = _cells(nb, "locked", check.id)
+        passed_inside = bool(tests) and not any(_failed(c) for _, c in tests)
+        if record is None:  # the snapshot was blocked or forged
+            if passed_inside:
+                results.append(ItemResult(check.id, TAMPERED, 0.0, top,
+                                          "the notebook's own tests passed but the grader could "
+                                          "not read the answer: the checks were changed or bypassed.",
+                                          in_kernel_passed=True))
+            else:
+                results.append(ItemResult(check.id, ERROR, None, top,
+                                          "the grader could not read this answer " + _error_of(probe)))
+            continue
+        if not record.get("defined"):
+            why = _error_of(answer[0][1]) if answer else ""
+            results.append(ItemResult(check.id, ERROR, 0.0, top,
+                                      f"`{check.variable}` is not defined"
+                                      + (f": the answer cell raised {why}" if why else
+                                         " — did you run the answer cell and keep the name?")))
+            continue
+        value = record.get("value")
+        if "unreadable" in record:
+            problem = f"{check.variable}: {record['unreadable']}"
+        else:
+            problem = plain_format_problem(check.variable, record["type"], value,
+                                           check.format_spec(inputs))
+        cells = {f"{check.id}_format": 0.0 if problem else float(check.format_points)}
+        message, mistake = problem or "", None
+        if check.hidden:
+            cells[f"{check.id}_values"] = 0.0
+            if "unreadable" not in record:
+                outcome, said, mistake = verdict(value, key[check.id])
+                if outcome in ("correct", "follow-through"):
+                    cells[f"{check.id}_values"] = float(check.points)
+                message = "; ".join(m for m in (problem, said and f"{check.variable}: {said}") if m)
+        score = sum(cells.values())
+        status = GRADED if score == top else WRONG
+        if passed_inside and score < top:
+            status = TAMPERED
+            message = ("the notebook's own tests passed but the grader's check did not: "
+                       "the checks were changed or bypassed. " + message).strip()
+        elif not sandboxed:
+            status = UNSANDBOXED
+        results.append(ItemResult(check.id, status, score, top, message, mistake, value,
+                                  passed_inside, cells))
+    for cell_id, points in assignment.manual.items():
+        if cell_id in prepared.missing:
+            results.append(ItemResult(cell_id, MISSING_CELL, None, points, prepared.missing[cell_id]))
+        else:
+            results.append(ItemResult(cell_id, MANUAL, None, points, "graded by hand"))
+    return results

@@ -1,0 +1,55 @@
+"""Synthetic submissions, built from the release and the source: a perfect one, one with a
+given answer cell rewritten, a blank one. The demo's class and the tests are made of these."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+from nbformat import NotebookNode
+
+from autograder import notebooks
+from autograder.assignments import get
+
+
+def blank(course: Path, assignment: str) -> NotebookNode:
+    a = get(assignment)
+    return notebooks.read(course / "release" / a.name / a.notebook)
+
+
+def solved(course: Path, assignment: str, written: str = "A written answer.") -> NotebookNode:
+    """The release notebook with every answer filled in as the source's solution."""
+    a = get(assignment)
+    source = notebooks.read(course / "source" / a.name / a.notebook)
+    nb = blank(course, assignment)
+    for cell in source.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("solution"):
+            at = notebooks.find(nb, meta["grade_id"])
+            nb.cells[at].source = (notebooks.solution_code(cell.source)
+                                   if cell.cell_type == "code" else written)
+    return nb
+
+
+def with_answer(nb: NotebookNode, cell_id: str, code: str) -> NotebookNode:
+    """A copy of `nb` whose answer cell `cell_id` holds `code` instead."""
+    nb = nbformat.from_dict(nb)
+    nb.cells[notebooks.find(nb, cell_id)].source = code
+    return nb
+
+
+def submit(course: Path, student: str, assignment: str, content: NotebookNode | bytes | str,
+           timestamp: str = "2025-04-01 09:00:00.000000 UTC") -> Path:
+    """Place a submission where nbgrader puts collected work: submitted/<student>/<assignment>/."""
+    a = get(assignment)
+    folder = course / "submitted" / student / assignment
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / a.notebook
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    elif isinstance(content, str):
+        path.write_text(content, encoding="utf-8")
+    else:
+        nbformat.write(content, path)
+    (folder / "timestamp.txt").write_text(timestamp, encoding="utf-8")
+    return path

@@ -1,0 +1,144 @@
+"""Submissions named after what a student did, each with the outcome the grader must give.
+
+Every one edits the VTDF solution (or the file itself). `q1` is the first item, worth 4 of the
+assignment's 26 autograded points; a perfect submission scores 26.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Callable
+
+import nbformat
+
+from autograder import notebooks
+from autograder.synthetic import with_answer
+
+RIGHT = '(scores.set_index("criterion")[firms] - 1) / 4'
+RAW = 'scores.set_index("criterion")[firms]'
+FULL = 26.0
+
+
+@dataclass(frozen=True)
+class Hostile:
+    name: str
+    build: Callable  # solved notebook -> notebook, bytes or str
+    q1: str          # expected status of item q1_normalized
+    score: float | None  # expected autograded total (None: nothing could be graded)
+
+
+def q1(code: str) -> Callable:
+    return lambda nb: with_answer(nb, "q1_normalized", code)
+
+
+def drop(cell_id: str) -> Callable:
+    def build(nb):
+        nb = nbformat.from_dict(nb)
+        del nb.cells[notebooks.find(nb, cell_id)]
+        return nb
+    return build
+
+
+def edit(cell_id: str, change: Callable) -> Callable:
+    def build(nb):
+        nb = nbformat.from_dict(nb)
+        change(nb.cells[notebooks.find(nb, cell_id)])
+        return nb
+    return build
+
+
+def duplicate_answer(nb):
+    nb = nbformat.from_dict(nb)
+    at = notebooks.find(nb, "q1_normalized")
+    copy = nbformat.from_dict(nb.cells[at])
+    copy.source = f"normalized = {RAW}"
+    nb.cells.insert(at + 1, copy)
+    return nb
+
+
+def to_markdown(nb):
+    nb = nbformat.from_dict(nb)
+    at = notebooks.find(nb, "q1_normalized")
+    old = nb.cells[at]
+    cell = nbformat.v4.new_markdown_cell(old.source)
+    cell.metadata = old.metadata
+    nb.cells[at] = cell
+    return nb
+
+
+def wrong_answer_and(extra: Callable) -> Callable:
+    return lambda nb: extra(with_answer(nb, "q1_normalized", f"normalized = {RAW}"))
+
+
+def _set_points(cell):
+    cell.metadata["nbgrader"]["points"] = 100
+
+
+def _gut_test(cell):
+    cell.source = "pass"
+
+
+NBFORMAT_3 = json.dumps({"nbformat": 3, "nbformat_minor": 0, "metadata": {},
+                         "worksheets": [{"cells": []}]})
+
+FAKE_CHECKS = ("import types\n"
+               "_fake = types.SimpleNamespace(check_values=lambda *a, **k: None,\n"
+               "                              check_format=lambda *a, **k: None)\n")
+
+HOSTILE = [
+    Hostile("correct", lambda nb: nb, "graded", FULL),
+    Hostile("invalid-json", lambda nb: b'{"cells": [ {"cell_type": "code", ', "invalid notebook", None),
+    Hostile("empty-file", lambda nb: b"", "invalid notebook", None),
+    Hostile("nbformat-3", lambda nb: NBFORMAT_3, "invalid notebook", None),
+    Hostile("json-but-not-a-notebook", lambda nb: '{"hello": "world"}', "invalid notebook", None),
+    Hostile("deleted-test-cell", drop("q1_normalized_values"), "graded", FULL),
+    Hostile("edited-test-cell", wrong_answer_and(edit("q1_normalized_values", _gut_test)), "wrong", FULL - 4),
+    Hostile("duplicated-answer-cell", duplicate_answer, "graded", FULL),
+    Hostile("answer-cell-made-markdown", to_markdown, "missing cell", 0.0),
+    Hostile("deleted-answer-cell", drop("q1_normalized"), "missing cell", 0.0),
+    Hostile("points-edited-in-metadata", edit("q1_normalized_values", _set_points), "graded", FULL),
+    Hostile("infinite-loop", q1("while True:\n    pass"), "timeout", 0.0),
+    Hostile("long-sleep", q1("import time\ntime.sleep(3600)"), "timeout", 0.0),
+    Hostile("memory-bomb", q1("hog = bytearray(10**11)\nnormalized = " + RIGHT), "error", 0.0),
+    Hostile("fork-bomb", q1("import os\nkids = []\ntry:\n    while True:\n        pid = os.fork()\n"
+                            "        if pid == 0:\n            import time; time.sleep(2); os._exit(0)\n"
+                            "        kids.append(pid)\nexcept OSError:\n    pass\n"
+                            "print('forks allowed:', len(kids))\nfor pid in kids:\n    os.waitpid(pid, 0)\n"
+                            "normalized = " + RIGHT), "graded", FULL),
+    Hostile("huge-output", q1("print('x' * 100_000_000)\nnormalized = " + RIGHT), "graded", FULL),
+    Hostile("sys-exit", q1("normalized = " + RIGHT + "\nimport sys\nsys.exit()"), "graded", FULL),
+    Hostile("os-exit-kills-kernel", q1("import os\nos._exit(1)"), "error", None),
+    Hostile("reads-source-and-gradebook", q1(
+        "import os\nfor p in ['../../../source/vtdf/vtdf.ipynb', '../../source/vtdf/vtdf.ipynb',\n"
+        "          '../../../gradebook.db', '{course}/gradebook.db', '{course}/source/vtdf/vtdf.ipynb',\n"
+        "          '{course}/submitted', '{package}/key/vtdf.py']:\n"
+        "    try:\n        open(p).read(1)\n        print('LEAK', p)\n"
+        "    except OSError as e:\n        print('blocked', p, type(e).__name__)\n"
+        "normalized = " + RIGHT), "graded", FULL),
+    Hostile("writes-outside-its-folder", q1(
+        "for p in ['{course}/hacked.txt', '../../hacked.txt', '{course}/submitted/correct/vtdf/vtdf.ipynb']:\n"
+        "    try:\n        open(p, 'w').write('x')\n        print('WROTE', p)\n"
+        "    except OSError as e:\n        print('blocked', p, type(e).__name__)\n"
+        "normalized = " + RIGHT), "graded", FULL),
+    Hostile("network-to-loopback", q1(
+        "import socket\ntry:\n    socket.create_connection(('127.0.0.1', {port}), timeout=3)\n    print('CONNECTED')\n"
+        "except OSError as e:\n    print('blocked', type(e).__name__)\nnormalized = " + RIGHT), "graded", FULL),
+    Hostile("patches-math-isclose", q1("import math\nmath.isclose = lambda *a, **k: True\nnormalized = " + RAW),
+            "wrong", FULL - 4),
+    Hostile("patches-numpy-isclose", q1("import numpy\nnumpy.isclose = lambda *a, **k: True\n"
+                                        "normalized = " + RAW), "wrong", FULL - 6),
+    # (a patched numpy.isclose also breaks matplotlib's labelling of the student's own chart)
+    Hostile("patches-the-check-functions", q1("check_values = check_format = lambda *a, **k: None\n"
+                                              "normalized = " + RAW), "tampered", FULL - 4),
+    Hostile("patches-builtins-import", q1(
+        FAKE_CHECKS + "import builtins\n_real = builtins.__import__\n"
+        "builtins.__import__ = lambda name, *a, **k: _fake if name == 'checks' else _real(name, *a, **k)\n"
+        "from checks import check_values, check_format\nnormalized = " + RAW), "tampered", 0.0),
+    Hostile("patches-sys-modules", q1(
+        FAKE_CHECKS + "import sys\nsys.modules['checks'] = _fake\n"
+        "from checks import check_values, check_format\nnormalized = " + RAW), "tampered", 0.0),
+    Hostile("answer-whose-eq-is-always-true", q1(
+        "class Anything:\n    def __eq__(self, other):\n        return True\n"
+        "normalized = Anything()"), "wrong", 0.0),  # and the later cells that use it fail
+]

@@ -1,0 +1,263 @@
+"""The build-versus-buy answer key: its finance and per-token formulas against independent
+references (numpy-financial, hand-worked examples, facts.md's worked example), and its mistake
+catalogue against the right answers."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import numpy_financial as npf
+import pandas as pd
+import pytest
+
+from autograder import notebooks
+from autograder.assignments import build_vs_buy as assignment
+from autograder.key import build_vs_buy as key
+from autograder.kernel_checks import matches, plain, plain_format_problem
+from autograder.paths import source_dir
+from autograder.tolerances import tolerance
+
+A = assignment.ASSIGNMENT
+FLOW_SETS = [
+    [-100.0, 30.0, 40.0, 50.0, 60.0],
+    [-12.0, -10.5, 3.0, 8.5, 8.5, 8.5, 8.5, 8.5, 8.5],
+    [-5.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0],
+    [-1.0, -2.0, 0.5, 0.5, 4.0],
+]
+
+
+@pytest.fixture(scope="module")
+def inputs():
+    return A.inputs()
+
+
+@pytest.fixture(scope="module")
+def answers(inputs):
+    return A.solve(inputs, {})
+
+
+@pytest.fixture(scope="module")
+def answer_key():
+    return A.key()
+
+
+# ------------------------------------------------------------------- finance formulas
+
+
+@pytest.mark.parametrize("flows", FLOW_SETS)
+@pytest.mark.parametrize("rate", [0.0, 0.05, 0.10, 0.237])
+def test_npv_agrees_with_numpy_financial(flows, rate):
+    """Does npv discount flows[0] not at all, like numpy_financial.npv (t = 0 first)?"""
+    assert key.npv(rate, flows) == pytest.approx(npf.npv(rate, flows), rel=1e-12, abs=1e-12)
+
+
+def test_npv_is_not_the_spreadsheet_npv():
+    """Is the spreadsheet convention (first value discounted) exactly answer / (1 + r) — and
+    different from ours?"""
+    flows, rate = FLOW_SETS[0], 0.10
+    spreadsheet = sum(cf / (1 + rate) ** (t + 1) for t, cf in enumerate(flows))
+    assert spreadsheet == pytest.approx(key.npv(rate, flows) / (1 + rate))
+    assert not math.isclose(spreadsheet, key.npv(rate, flows))
+
+
+@pytest.mark.parametrize("flows", FLOW_SETS)
+def test_irr_agrees_with_numpy_financial(flows):
+    """Does irr find numpy_financial's IRR for flows that change sign once?"""
+    assert key.sign_changes(flows) == 1
+    assert key.irr(flows) == pytest.approx(npf.irr(flows), abs=1e-9)
+    assert key.npv(key.irr(flows), flows) == pytest.approx(0.0, abs=1e-8)
+
+
+def test_irr_undefined_without_a_sign_change():
+    """Is the IRR None when the flows never change sign, or when no root lies in the bracket?"""
+    assert key.irr([1.0, 2.0, 3.0]) is None
+    assert key.irr([-1.0, -2.0, 0.0]) is None
+    assert key.irr([-1.0, 100.0]) is None  # the IRR (9900%) lies outside the bracket
+
+
+def test_payback_hand_examples():
+    """Do simple and discounted payback match examples worked by hand?"""
+    flows = [-100.0, 30.0, 40.0, 50.0, 60.0]
+    # cumulative -100, -70, -30, +20: 2 years + 30 / 50
+    assert key.payback(flows) == pytest.approx(2.6)
+    # discounted at 10%: -100, 27.2727, 33.0579, 37.5657, 40.9808; cumulative after 3 years
+    # -2.1037, so 3 + 2.1037 / 40.9808
+    assert key.payback(flows, 0.10) == pytest.approx(3.0513, abs=1e-4)
+    assert key.payback([-10.0, 5.0, 5.0]) == pytest.approx(2.0)
+    assert key.payback([-10.0, 1.0, 1.0]) is None        # never recovered
+    assert key.payback([5.0, -1.0, 1.0]) == 0.0           # never under water
+    # recovered, lost again, recovered: counted from the last year under water
+    assert key.payback([-10.0, 12.0, -5.0, 6.0]) == pytest.approx(2 + 3 / 6)
+
+
+def test_annuity_years_round_trip():
+    """Does a sum fund exactly the years annuity_years says, at the given rate?"""
+    pv, payment, rate = 14.84, 6.5, 0.10
+    n = key.annuity_years(pv, payment, rate)
+    assert payment * (1 - (1 + rate) ** -n) / rate == pytest.approx(pv)
+    assert n > pv / payment  # interest stretches the money beyond simple division
+    assert key.annuity_years(10.0, 2.0, 0.0) == pytest.approx(5.0)
+    assert key.annuity_years(100.0, 5.0, 0.10) == math.inf  # interest alone pays the fee
+
+
+def test_case_flows_have_the_lag_pro_rata(answers, inputs):
+    """Do the build benefits start pro rata in the year the lag ends, and capex fall only at
+    t = 0 and t = 1?"""
+    m = inputs["meta"]
+    flows = answers["flows"]
+    lag_years = m["capability_lag_months"] / 12
+    expected_live = np.clip(np.arange(len(flows)) - lag_years, 0, 1)
+    assert list(key.live_share(flows.index, m["capability_lag_months"])) == list(expected_live)
+    assert key.live_share([0, 1, 2, 3], 18).tolist() == [0.0, 0.0, 0.5, 1.0]
+    later = flows["build"].loc[3:]
+    assert later.nunique() == 1  # no capex after year 1
+    assert flows.loc[0, "build"] == -m["build_capex_t0"]
+    assert (flows["incremental"] == flows["build"] - flows["buy"]).all()
+
+
+# --------------------------------------------------------------- per-token formulas
+
+
+def test_gpu_cost_matches_the_facts_worked_example():
+    """Is 2 GPUs × $2.49 / (4,205 tok/s × 3600 / 1e6) about $0.33 per 1M at 100% utilization,
+    and three times that at a third of it?"""
+    full = key.gpu_cost_per_1m(2, 2.49, 4205, 1.0)
+    assert round(full, 2) == 0.33
+    assert key.gpu_cost_per_1m(2, 2.49, 4205, 1 / 3) == pytest.approx(3 * full)
+
+
+def test_blended_price_by_hand():
+    """Is GPT-4o's blended price at 75% input (0.75 × 2.50 + 0.25 × 10.00) $4.375 per 1M?"""
+    assert key.blended_price(2.50, 10.00, 0.75) == pytest.approx(4.375)
+    assert key.blended_price(1.0, 1.0, 0.3) == pytest.approx(1.0)
+
+
+def test_break_evens_equalize_costs(inputs, answers):
+    """At the break-even volume, and at the break-even utilization, do both choices cost the
+    same?"""
+    h = inputs["buyer"]
+    api = answers["api_prices"][answers["cheapest_api"]]
+    variable = answers["selfhost_per_1m"]["variable"]
+    v = answers["breakeven_volume"]
+    assert h["staff_ops_usd_per_month"] + variable * v == pytest.approx(api * v)
+    u = answers["breakeven_utilization"]
+    assert key.selfhost_per_1m(h, u)["total"] == pytest.approx(api)
+
+
+def test_cheapest_adequate_respects_threshold_and_approval(inputs, answers):
+    """Is the chosen API approved, adequate, and the cheapest such?"""
+    table = inputs["prices"].set_index("model")
+    chosen = answers["cheapest_api"]
+    assert table.loc[chosen, "access"] == key.APPROVED_ACCESS
+    assert table.loc[chosen, "capability_index"] >= inputs["buyer"]["adequacy_threshold"]
+    ok = (table["access"] == key.APPROVED_ACCESS) & (
+        table["capability_index"] >= inputs["buyer"]["adequacy_threshold"])
+    assert answers["api_prices"][ok].min() == answers["api_prices"][chosen]
+
+
+def test_claim_verdict_both_ways():
+    """Does the claim hold only for ≥ 90% of the capability at ≤ 10% of the cost?"""
+    assert key.claim_verdict(0.4, 85, 4.375, 92) == "holds"
+    assert key.claim_verdict(3.3, 85, 4.375, 92) == "fails"
+    assert key.claim_verdict(0.4, 70, 4.375, 92) == "fails"
+
+
+def test_flip_rate_is_the_incremental_irr(answers):
+    """Does the decision flip where the incremental NPV changes sign on the rate grid, at the
+    incremental IRR?"""
+    by_rate, flip = answers["npv_by_rate"], answers["flip_rate"]
+    above = by_rate[by_rate.index > flip]
+    below = by_rate[by_rate.index < flip]
+    assert (below > 0).all() and (above < 0).all()
+    assert flip == pytest.approx(answers["irr"], abs=1e-9)
+
+
+# ---------------------------------------------------------- the case's teaching points
+
+
+def test_the_numbers_make_the_teaching_points(inputs, answers):
+    """Build wins modestly at the hurdle rate and loses above a plausible flip rate;
+    self-hosting wins modestly at the stated volume and utilization but loses at low
+    utilization; the slogan fails; the quarter's capex funds fewer years than the horizon."""
+    m, h = inputs["meta"], inputs["buyer"]
+    assert 0 < answers["npv"]["difference"] < answers["npv"]["buy"]
+    assert answers["irr"] is not None and 0.03 < answers["irr"] < 0.30
+    assert m["discount_rate"] < answers["flip_rate"] < 0.30
+    assert answers["payback"]["simple"] < answers["payback"]["discounted"] < m["horizon_years"]
+    assert 1 < answers["annuity_years"] < m["horizon_years"]
+    assert 0.5 * h["monthly_tokens_m"] < answers["breakeven_volume"] < h["monthly_tokens_m"]
+    saving = answers["annual_costs"]["saving"]
+    assert 0 < saving < 0.5 * answers["annual_costs"]["api"]
+    assert 0.05 < answers["breakeven_utilization"] < h["utilization"]
+    assert answers["claim"] == "fails"
+
+
+# ---------------------------------------------------------------- mistake catalogue
+
+
+def test_every_mistake_is_distinct_from_the_answer(inputs, answers, answer_key):
+    """Does every catalogued mistake lie outside its item's tolerance of the right answer
+    (and the key record it with its own message)?"""
+    for check in A.checks:
+        if not check.hidden:
+            continue
+        expected = answer_key[check.id]["expected"]
+        tol = tolerance(check.tolerance)
+        recorded = answer_key[check.id]["mistakes"]
+        assert len(recorded) == len(check.mistakes), check.id
+        for mistake in check.mistakes:
+            wrong = plain(mistake.value(inputs, answers))
+            assert not matches(wrong, expected, tol), (check.id, mistake.id)
+        messages = [m.message for m in check.mistakes]
+        assert len(set(messages)) == len(messages), check.id
+
+
+def test_messages_do_not_reveal_answers(answer_key):
+    """Does no diagnosis print an expected value?"""
+    for check in A.checks:
+        for mistake in check.mistakes:
+            if check.hidden:
+                shown = plain(answer_key[check.id]["expected"])
+                numbers = shown.values() if isinstance(shown, dict) else [shown]
+                for n in numbers:
+                    if isinstance(n, float):
+                        assert f"{n:.2f}" not in mistake.message, (check.id, mistake.id)
+                    elif isinstance(n, str):
+                        assert n not in mistake.message, (check.id, mistake.id)
+
+
+def test_follow_through_answers_pass_the_format_checks(inputs, answer_key):
+    """Does every follow-through answer (a later item computed right from an earlier mistake)
+    pass its item's visible format check, so a mistake costs only its own item?"""
+    kinds = {"DataFrame": "DataFrame", "Series": "Series", "number": "number", "str": "str"}
+    for check in A.checks:
+        if not check.hidden:
+            continue
+        spec = check.format_spec(inputs)
+        for value in [answer_key[check.id]["expected"], *answer_key[check.id]["accept"]]:
+            assert plain_format_problem(check.variable, kinds[spec["type"]], value, spec) is None, (
+                check.id, value)
+
+
+def test_mistaken_inputs_leave_later_answers_defined(inputs, answers):
+    """Does every catalogued mistake leave each later answer computable (no None, no NaN),
+    so the notebook's later cells still earn follow-through credit?"""
+    for check in A.checks:
+        for mistake in check.mistakes:
+            if mistake.value is None:
+                continue
+            given = A.solve(inputs, {check.variable: mistake.value(inputs, answers)})
+            for name, value in given.items():
+                assert value is not None, (check.id, mistake.id, name)
+                if isinstance(value, float):
+                    assert math.isfinite(value), (check.id, mistake.id, name)
+
+
+def test_notebook_solutions_are_the_catalogued_base():
+    """Are the source notebook's answer cells the solutions the mistake variants are built
+    from?"""
+    nb = notebooks.read(source_dir() / A.name / A.notebook)
+    for check in A.checks:
+        cell = nb.cells[notebooks.find(nb, check.id)]
+        assert notebooks.solution_code(cell.source) == assignment.SOLUTIONS[check.id], check.id

@@ -1,0 +1,247 @@
+"""Untrusted code and broken input: every hostile submission ends with its expected status
+and score, cannot see or change anything outside its folder, and leaves the correct
+submissions graded beside it untouched."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from nbgrader.api import Gradebook
+
+import autograder
+from autograder.grading import pipeline
+from autograder.grading.results import GRADED, UNSANDBOXED
+from autograder.grading.sandbox import Limits, probe, slot_uid
+from autograder.synthetic import solved, submit
+from conftest import copy_course
+from hostile import FULL, HOSTILE
+
+pytestmark = pytest.mark.slow
+LIMITS = Limits(cell_seconds=6, notebook_seconds=60)
+
+
+@pytest.fixture(scope="module")
+def listener():
+    """A server on the host's loopback that counts who reaches it."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    server.settimeout(0.2)
+    hits = []
+    stop = threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            try:
+                hits.append(server.accept())
+            except OSError:
+                continue
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield server.getsockname()[1], hits
+    stop.set()
+    thread.join()
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def batch(built_course_module, listener):
+    """All hostile submissions, each next to a correct twin, graded in one run with 2 workers."""
+    course = built_course_module
+    port, _ = listener
+    good = solved(course, "vtdf")
+    fill = {"course": str(course), "package": str(Path(autograder.__file__).parent),
+            "port": str(port)}
+    for case in HOSTILE:
+        made = case.build(good)
+        if not isinstance(made, (bytes, str)):
+            for cell in made.cells:
+                for key, value in fill.items():
+                    cell.source = cell.source.replace("{" + key + "}", value)
+        submit(course, case.name, "vtdf", made)
+        submit(course, f"twin-{case.name}", "vtdf", good)
+    started = time.monotonic()
+    results = pipeline.grade_class(course, ["vtdf"], workers=2, limits=LIMITS)
+    seconds = time.monotonic() - started
+    return course, {r.student: r for r in results}, seconds
+
+
+@pytest.fixture(scope="module")
+def built_course_module(tmp_path_factory):
+    from autograder.release import build_release
+
+    course = copy_course(tmp_path_factory.mktemp("untrusted"))
+    build_release(course, ["vtdf"])
+    return course
+
+
+def autograded(result):
+    return sum(i.score for i in result.items if i.score is not None and i.status != "needs manual grade") \
+        if any(i.score is not None for i in result.items) else None
+
+
+def test_the_sandbox_is_available():
+    """Can bubblewrap start here? (The rest of this file needs it.)"""
+    assert probe() is None
+
+
+@pytest.mark.parametrize("case", HOSTILE, ids=[c.name for c in HOSTILE])
+def test_hostile_submission_gets_its_expected_status_and_score(batch, case):
+    _, results, _ = batch
+    result = results[case.name]
+    q1 = next(i for i in result.items if i.item == "q1_normalized")
+    assert q1.status == case.q1, q1.message
+    assert autograded(result) == case.score
+    if case.q1 not in ("graded", "wrong", "tampered"):
+        assert q1.score is None or case.q1 in ("error",), "an ungradable item must not be a zero"
+
+
+@pytest.mark.parametrize("case", HOSTILE, ids=[c.name for c in HOSTILE])
+def test_correct_twin_is_unaffected(batch, case):
+    """Does the correct submission graded in the same batch keep its full marks?"""
+    _, results, _ = batch
+    twin = results[f"twin-{case.name}"]
+    assert autograded(twin) == FULL
+    assert all(i.status in (GRADED, "needs manual grade") for i in twin.items)
+
+
+def _cell_text(course, student, cell_id):
+    from autograder import notebooks
+
+    nb = notebooks.read(course / "autograded" / student / "vtdf" / "vtdf.ipynb")
+    return json.dumps(nb.cells[notebooks.find(nb, cell_id)].outputs)
+
+
+def test_student_code_cannot_read_solutions_gradebook_or_the_key(batch):
+    course, _, _ = batch
+    text = _cell_text(course, "reads-source-and-gradebook", "q1_normalized")
+    assert "LEAK" not in text and text.count("blocked") == 7
+
+
+def test_student_code_cannot_write_outside_its_folder(batch):
+    course, _, _ = batch
+    text = _cell_text(course, "writes-outside-its-folder", "q1_normalized")
+    assert "WROTE" not in text
+    assert not (course / "hacked.txt").exists() and not (course.parent / "hacked.txt").exists()
+
+
+def test_student_code_reaches_no_network(batch, listener):
+    course, _, _ = batch
+    _, hits = listener
+    assert "CONNECTED" not in _cell_text(course, "network-to-loopback", "q1_normalized")
+    assert hits == []
+
+
+def test_fork_bomb_is_bounded_and_cleaned_up(batch):
+    course, _, _ = batch
+    text = _cell_text(course, "fork-bomb", "q1_normalized")
+    allowed = int(text.split("forks allowed: ")[1].split("\\n")[0])
+    assert 0 < allowed < Limits().processes
+    for slot in (0, 1):
+        uid = slot_uid(slot)
+        if uid is not None:
+            assert not [p for p in os.listdir("/proc") if p.isdigit()
+                        and os.stat(f"/proc/{p}").st_uid == uid]
+
+
+def test_huge_output_is_truncated(batch):
+    course, _, _ = batch
+    path = course / "autograded" / "huge-output" / "vtdf" / "vtdf.ipynb"
+    assert path.stat().st_size < 3 * 2**20
+    assert "output truncated by the grader" in path.read_text()
+
+
+def test_gradebook_holds_no_plain_zero_for_ungradable_items(batch):
+    """Does an item that could not be graded wait for a person in formgrader, not count as 0?"""
+    course, _, _ = batch
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        nb = gb.find_submission_notebook("vtdf", "vtdf", "infinite-loop")
+        grades = {g.name: g for g in nb.grades}
+        assert grades["q1_normalized_values"].auto_score is None
+        assert grades["q1_normalized_values"].needs_manual_grade
+        assert nb.flagged
+        comments = {c.name: c.auto_comment for c in nb.comments}
+        assert comments["q1_normalized"].startswith("[timeout]")
+        ok = gb.find_submission_notebook("vtdf", "vtdf", "correct")
+        assert ok.score == FULL and not ok.flagged  # manual answers not yet graded
+
+
+def test_unsandboxed_results_are_marked(tmp_path):
+    """When the instructor opts out of the sandbox, is every graded item marked unsandboxed?"""
+    from autograder.release import build_release
+
+    course = copy_course(tmp_path / "course")
+    build_release(course, ["vtdf"])
+    submit(course, "alice", "vtdf", solved(course, "vtdf"))
+    (result,) = pipeline.grade_class(course, ["vtdf"], sandbox=False, limits=LIMITS)
+    assert {i.status for i in result.items} == {UNSANDBOXED, "needs manual grade"}
+    assert autograded(result) == FULL and not result.sandboxed
+
+
+def _grade_in_background(course, *extra):
+    return subprocess.Popen([sys.executable, "-m", "autograder", "grade", "vtdf", "--course",
+                             str(course), "--workers", "1", *extra],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+
+
+def test_killed_run_resumes_and_grades_everyone_exactly_once(tmp_path):
+    """After SIGKILL mid-batch, does a second run finish the rest, each student once, no rows lost?"""
+    from autograder.release import build_release
+
+    course = copy_course(tmp_path / "course")
+    build_release(course, ["vtdf"])
+    good = solved(course, "vtdf")
+    students = [f"s{n:02d}" for n in range(8)]
+    for student in students:
+        submit(course, student, "vtdf", good)
+    run = _grade_in_background(course)
+    ledgers = lambda: sorted(course.glob("autograded/*/vtdf/paradox-result.json"))
+    deadline = time.monotonic() + 120
+    while len(ledgers()) < 3 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    os.killpg(run.pid, signal.SIGKILL)
+    run.wait()
+    before = {p: p.stat().st_mtime_ns for p in ledgers()}
+    assert 3 <= len(before) < len(students)
+    again = _grade_in_background(course)
+    out, _ = again.communicate(timeout=300)
+    assert again.returncode == 0, out
+    assert {p: p.stat().st_mtime_ns for p in before} == before  # finished work was kept
+    assert len(ledgers()) == len(students)
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        assert sorted(s.student_id for s in gb.assignment_submissions("vtdf")) == students
+        assert all(gb.find_submission("vtdf", s).score == FULL for s in students)
+
+
+def test_a_second_grader_on_the_same_course_is_refused(tmp_path):
+    from autograder.release import build_release
+    from autograder.synthetic import with_answer
+
+    course = copy_course(tmp_path / "course")
+    build_release(course, ["vtdf"])
+    slow = with_answer(solved(course, "vtdf"), "q1_normalized",
+                       "import time\ntime.sleep(20)\nnormalized = (scores.set_index('criterion')[firms] - 1) / 4")
+    submit(course, "slow", "vtdf", slow)
+    first = _grade_in_background(course, "--cell-timeout", "60")
+    try:
+        deadline = time.monotonic() + 30
+        while not (course / pipeline.LOCK).exists() or not (course / pipeline.LOCK).read_text():
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        second = _grade_in_background(course)
+        out, _ = second.communicate(timeout=60)
+        assert second.returncode == 1
+        assert "already being graded" in out
+    finally:
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait()
