@@ -5,6 +5,10 @@
     autograder check      check the committed release without rebuilding
     autograder collect    take in submissions: an LMS zip or a folder -> submitted/
     autograder grade      grade submissions in sandboxed kernels, into the gradebook
+    autograder feedback   one HTML page per student and assignment (no hidden tests shown)
+    autograder export     grades CSV, per-item CSV, Canvas import CSV, results JSON
+    autograder report     the instructor report (HTML with charts)
+    autograder demo       all of the above on a synthetic class, in a fresh folder
     autograder key        print the answer key (instructors only)
 """
 
@@ -160,3 +164,58 @@ def grade(assignments: list[str] = typer.Argument(None, help="Assignments (defau
     typer.echo(f"graded {len(results)} submission(s); item statuses: "
                + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     typer.echo(f"results: {path}")
+
+
+def _results(root: Path):
+    from autograder.grading.pipeline import plan
+
+    done = plan(root).done
+    if not done:
+        _fail(f"no graded submissions in {root / 'autograded'}: run `autograder grade` first")
+    return done
+
+
+@app.command()
+def feedback(course: Optional[Path] = CourseOpt):
+    """Write feedback pages: scores per item and diagnoses, never hidden tests or answers."""
+    from autograder.outputs import write_feedback
+
+    root = _root(course)
+    paths = write_feedback(_results(root), root)
+    typer.echo(f"wrote {len(paths)} feedback page(s) under {root / 'feedback'}")
+
+
+@app.command()
+def export(course: Optional[Path] = CourseOpt,
+           out: Optional[Path] = typer.Option(None, help="Folder (default: <course>/exports).")):
+    """Export grades: nbgrader-style CSV with statuses, per-item CSV, Canvas CSV, JSON."""
+    from autograder.outputs import write_exports
+
+    root = _root(course)
+    for kind, path in write_exports(_results(root), out or root / "exports").items():
+        typer.echo(f"{kind:8} {path}")
+
+
+@app.command()
+def report(course: Optional[Path] = CourseOpt,
+           out: Optional[Path] = typer.Option(None, help="HTML file (default: "
+                                                          "<course>/reports/report.html).")):
+    """Write the instructor report: distributions, item statistics, common wrong answers."""
+    from autograder.outputs import write_report
+
+    root = _root(course)
+    typer.echo(f"report written to {write_report(_results(root), out or root / 'reports' / 'report.html')}")
+
+
+@app.command()
+def demo(dest: Path = typer.Option(Path("demo-course"), help="Working folder for the demo "
+                                                             "(replaced if it is an earlier demo)."),
+         workers: Optional[int] = typer.Option(None, help="Parallel kernels (default: one per core).")):
+    """Run everything on a synthetic class: release, grade, feedback, exports, report."""
+    from autograder.demo import run_demo, summary
+
+    try:
+        result = run_demo(dest.resolve(), workers=workers, log=lambda m: typer.secho(m, fg=typer.colors.YELLOW, err=True))
+    except FileExistsError as exc:
+        _fail(str(exc))
+    typer.echo(summary(result))

@@ -146,11 +146,33 @@ def test_fork_bomb_is_bounded_and_cleaned_up(batch):
     text = _cell_text(course, "fork-bomb", "q1_normalized")
     allowed = int(text.split("forks allowed: ")[1].split("\\n")[0])
     assert 0 < allowed < Limits().processes
-    for slot in (0, 1):
-        uid = slot_uid(slot)
-        if uid is not None:
-            assert not [p for p in os.listdir("/proc") if p.isdigit()
-                        and os.stat(f"/proc/{p}").st_uid == uid]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="slots and reaping apply when grading as root")
+def test_slots_are_unique_across_processes_and_reaped_clean():
+    """Does every grading process get its own sandbox uid, and is a slot emptied between kernels?"""
+    import multiprocessing
+
+    from autograder.grading.sandbox import claim_slot, reap
+
+    with multiprocessing.get_context("spawn").Pool(3) as pool:
+        slots = pool.map(_slot_of_a_fresh_process, range(3))
+    assert len(set(slots)) == 3
+    uid = slot_uid(claim_slot())
+    sleeper = subprocess.Popen(["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+                                "sleep", "60"])
+    time.sleep(0.2)
+    reap(uid)
+    assert sleeper.wait(timeout=5) != 0
+    assert not [p for p in os.listdir("/proc") if p.isdigit() and os.stat(f"/proc/{p}").st_uid == uid]
+
+
+def _slot_of_a_fresh_process(_):
+    from autograder.grading.sandbox import claim_slot
+
+    slot = claim_slot()
+    time.sleep(0.5)  # hold it while the others claim theirs
+    return slot
 
 
 def test_huge_output_is_truncated(batch):

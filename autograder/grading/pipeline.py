@@ -11,7 +11,6 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
-import multiprocessing
 import os
 import sys
 import time
@@ -27,7 +26,7 @@ from tqdm import tqdm
 from autograder.assignments import get
 from autograder.grading import gradebook, intake
 from autograder.grading.results import ERROR, ItemResult, SubmissionResult
-from autograder.grading.sandbox import Limits, SandboxUnavailable, probe
+from autograder.grading.sandbox import Limits, SandboxUnavailable, claim_slot, probe
 from autograder.grading.worker import Job, grade
 
 LEDGER = "paradox-result.json"
@@ -113,19 +112,10 @@ class CourseLock:
         self.handle.close()
 
 
-_slot = None
-
-
-def _init_worker(counter) -> None:
-    """Each worker process takes its own slot, hence its own sandbox uid."""
-    global _slot
-    with counter.get_lock():
-        _slot = counter.value
-        counter.value += 1
-
-
 def _grade_job(job: Job, limits: Limits, sandboxed: bool):
-    result, graded = grade(job, limits, sandboxed=sandboxed, slot=_slot or 0)
+    # Each worker process claims its own machine-wide slot (hence sandbox uid) on first use.
+    result, graded = grade(job, limits, sandboxed=sandboxed,
+                           slot=claim_slot() if sandboxed else 0)
     return result, (nbformat.writes(graded) if graded is not None else None)
 
 
@@ -169,10 +159,9 @@ def grade_class(course: Path, assignments: list[str] | None = None,
         if not work.todo:
             return results
         workers = max(1, min(workers or os.cpu_count() or 1, len(work.todo)))
-        counter = multiprocessing.Value("i", 0)
         bar = tqdm(total=len(work.todo), unit="submission", disable=not sys.stderr.isatty(),
                    desc="grading")
-        with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(counter,)) as pool, \
+        with ProcessPoolExecutor(workers) as pool, \
                 Gradebook(db or gradebook.db_url(course)) as gb:
             futures = {pool.submit(_grade_job, job, limits, sandbox): job for job in work.todo}
             for n, future in enumerate(as_completed(futures), start=1):

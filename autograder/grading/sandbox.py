@@ -69,6 +69,35 @@ def _masked() -> list[str]:
     return [package] if any(package.startswith(r + "/") for r in _python_roots()) else []
 
 
+SLOTS = Path("/tmp/paradox-sandbox-slots")
+_claimed: tuple | None = None  # (slot, its locked file), held until the process exits
+
+
+def claim_slot(limit: int = 512) -> int:
+    """A sandbox slot no other process on this machine is using, held for this process's life.
+
+    Slots must be unique machine-wide, not per run: the grader kills everything a slot's uid
+    runs between kernels, so two runs sharing a slot would kill each other's kernels."""
+    global _claimed
+    if os.geteuid() != 0:
+        return 0  # not root: kernels run under the caller's own uid and nothing is reaped
+    if _claimed is not None and _claimed[2] == os.getpid():
+        return _claimed[0]
+    import fcntl
+
+    SLOTS.mkdir(mode=0o755, exist_ok=True)
+    for slot in range(limit):
+        handle = open(SLOTS / f"{slot}.lock", "a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            continue
+        _claimed = (slot, handle, os.getpid())
+        return slot
+    raise SandboxUnavailable(f"all {limit} sandbox slots in {SLOTS} are in use")
+
+
 def slot_uid(slot: int) -> int | None:
     return UID_BASE + slot if os.geteuid() == 0 else None
 
@@ -148,7 +177,7 @@ def probe(tmp: Path | None = None) -> str | None:
     if shutil.which("bwrap") is None:
         return ("bubblewrap is not installed (Debian/Ubuntu: apt-get install bubblewrap); "
                 "or grade with --no-sandbox to run student code unconfined")
-    uid = slot_uid(0)
+    uid = slot_uid(claim_slot())
     if uid is not None and not Path("/usr/bin/setpriv").is_file():
         return "setpriv (util-linux) is needed to drop root before starting the sandbox"
     import tempfile

@@ -18,7 +18,7 @@ from autograder.grading.execute import execute
 from autograder.grading.prepare import ROLE, InvalidNotebook, load_submission, prepare
 from autograder.grading.results import (ERROR, GRADED, INVALID_NOTEBOOK, MANUAL, TIMEOUT,
                                         ItemResult, SubmissionResult)
-from autograder.grading.sandbox import Limits, slot_uid
+from autograder.grading.sandbox import Limits, claim_slot, slot_uid
 from autograder.grading.verdict import judge
 from autograder.release import KERNEL_CHECKS
 
@@ -49,7 +49,7 @@ def _unreadable(job: Job, reason: str, sandboxed: bool) -> SubmissionResult:
                             job.timestamp, job.late, message=reason)
 
 
-def grade(job: Job, limits: Limits, *, sandboxed: bool, slot: int = 0
+def grade(job: Job, limits: Limits, *, sandboxed: bool, slot: int | None = None
           ) -> tuple[SubmissionResult, NotebookNode | None]:
     """The result, and the executed notebook (grader's cells removed) for autograded/."""
     a = get(job.assignment)
@@ -69,7 +69,7 @@ def grade(job: Job, limits: Limits, *, sandboxed: bool, slot: int = 0
         shutil.copyfile(KERNEL_CHECKS, work / "checks.py")
         for attempt in range(2):  # a kernel that fails to start gets one more try
             run = execute(nbformat.from_dict(prepared.nb), base, work, limits, sandboxed=sandboxed,
-                          uid=slot_uid(slot) if sandboxed else None)
+                          uid=slot_uid(claim_slot() if slot is None else slot) if sandboxed else None)
             if not run.start_error:
                 break
     finally:

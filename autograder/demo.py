@@ -1,0 +1,149 @@
+"""The end-to-end demo: a fresh copy of the course, a synthetic class, graded and reported.
+
+The class covers what an instructor meets: correct work, every catalogued mistake, blank and
+half-done notebooks, a broken file, an infinite loop, an edited test cell and two attempts to
+cheat the checks. Everything is real: nbgrader builds the release, sandboxed kernels run the
+notebooks, the SQLite gradebook records the grades.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from autograder import notebooks
+from autograder.assignments import ASSIGNMENTS, get
+from autograder.grading.pipeline import grade_class
+from autograder.grading.results import write_results
+from autograder.grading.sandbox import Limits, probe
+from autograder.outputs import write_exports, write_feedback, write_report
+from autograder.paths import course_root
+from autograder.release import build_release
+from autograder.synthetic import blank, solved, submit, with_answer
+
+MARKER = ".paradox-demo"  # a folder the demo may replace carries this file
+COURSE_PARTS = ("case", "source", "release", "nbgrader_config.py")
+
+
+@dataclass
+class Demo:
+    course: Path
+    results: list
+    seconds: dict[str, float]
+    sandboxed: bool
+    files: dict[str, Path]
+
+
+def fresh_course(dest: Path, origin: Path | None = None) -> Path:
+    """Copy the course (not its grading leftovers) into `dest`, replacing an earlier demo."""
+    origin = origin or course_root()
+    if dest.exists():
+        if not (dest / MARKER).exists():
+            raise FileExistsError(f"{dest} exists and is not a demo folder; choose another --dest")
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    skip = shutil.ignore_patterns("build", "__pycache__", ".ipynb_checkpoints")
+    for part in COURSE_PARTS:
+        src = origin / part
+        (shutil.copytree(src, dest / part, ignore=skip) if src.is_dir()
+         else shutil.copy2(src, dest / part))
+    (dest / MARKER).write_text("made by `autograder demo`; safe to delete\n")
+    return dest
+
+
+def class_scenarios(course: Path, name: str) -> list[tuple[str, object]]:
+    """(scenario, submission) pairs for one assignment."""
+    a = get(name)
+    good = solved(course, name)
+    first = a.checks[0]
+    wrong_first = first.mistakes[0].cell
+    gutted = with_answer(good, first.id, wrong_first)
+    gutted.cells[notebooks.find(gutted, f"{first.id}_values")].source = "pass"
+    half = nbformat.from_dict(good)
+    for check in a.checks[len(a.checks) // 2:]:
+        half.cells[notebooks.find(half, check.id)].source = "# YOUR CODE HERE\nraise NotImplementedError()"
+    out = [("correct", good), ("correct", good), ("blank", blank(course, name)),
+           ("half done", half), ("broken JSON", nbformat.writes(good)[:-200]),
+           ("infinite loop", with_answer(good, first.id, "while True:\n    pass")),
+           ("edited test cell", gutted),
+           ("patched math.isclose", with_answer(good, first.id, "import math\nmath.isclose = "
+                                                 "lambda *a, **k: True\n" + wrong_first)),
+           ("patched the checks", with_answer(good, first.id, "check_values = check_format = "
+                                               "lambda *a, **k: None\n" + wrong_first))]
+    for check in a.checks:
+        for mistake in check.mistakes:
+            out.append((f"mistake {check.id}/{mistake.id}", with_answer(good, check.id, mistake.cell)))
+    return out
+
+
+def make_class(course: Path) -> list[dict]:
+    """Write the synthetic submissions; return the roster (who did what)."""
+    roster = []
+    for name in ASSIGNMENTS:
+        for n, (scenario, content) in enumerate(class_scenarios(course, name), start=1):
+            student = f"student{n:03d}"
+            submit(course, student, name, content)
+            roster.append({"student": student, "assignment": name, "scenario": scenario})
+    return roster
+
+
+def run_demo(dest: Path, workers: int | None = None, log=print) -> Demo:
+    seconds = {}
+    t = time.monotonic()
+    course = fresh_course(dest)
+    build_release(course)
+    seconds["release"] = time.monotonic() - t
+    roster = make_class(course)
+    reason = probe()
+    if reason:
+        log(f"WARNING: no sandbox here ({reason}).\n"
+            "The demo grades its own synthetic notebooks WITHOUT a sandbox; results are marked "
+            "'unsandboxed'. Never grade real submissions like this.")
+    t = time.monotonic()
+    results = grade_class(course, workers=workers, sandbox=reason is None,
+                          limits=Limits(cell_seconds=10, notebook_seconds=90), log=lambda _: None)
+    seconds["grading"] = time.monotonic() - t
+    t = time.monotonic()
+    files = {"case data": course / "case" / "data", "release": course / "release",
+             "gradebook": course / "gradebook.db", "autograded": course / "autograded"}
+    write_feedback(results, course)
+    files["feedback"] = course / "feedback"
+    files.update(write_exports(results, course / "exports"))
+    files["report"] = write_report(results, course / "reports" / "report.html")
+    roster_path = course / "exports" / "demo_roster.csv"
+    import pandas as pd
+
+    pd.DataFrame(roster).to_csv(roster_path, index=False)
+    files["roster"] = roster_path
+    write_results(results, course / "exports" / "results.json")
+    seconds["outputs"] = time.monotonic() - t
+    return Demo(course, results, seconds, reason is None, files)
+
+
+def summary(demo: Demo) -> str:
+    """The table the demo prints: per assignment, how many, how they scored, how they ended."""
+    import pandas as pd
+
+    rows = []
+    for name in ASSIGNMENTS:
+        mine = [r for r in demo.results if r.assignment == name]
+        scores = [r.score for r in mine if r.score is not None]
+        statuses = Counter(i.status for r in mine for i in r.items)
+        a = get(name)
+        rows.append({"assignment": name, "submissions": len(mine),
+                     "autograded points": a.autograded_points,
+                     "mean score": round(sum(scores) / len(scores), 1) if scores else None,
+                     "full marks": sum(1 for s in scores if s == a.autograded_points),
+                     "not gradable": sum(1 for r in mine if r.score is None),
+                     "item statuses": ", ".join(f"{k} {v}" for k, v in sorted(statuses.items()))})
+    table = pd.DataFrame(rows).to_string(index=False)
+    where = "\n".join(f"  {k:<10} {v}" for k, v in demo.files.items())
+    took = ", ".join(f"{k} {v:.0f} s" for k, v in demo.seconds.items())
+    sandbox = "sandboxed (bubblewrap)" if demo.sandboxed else "UNSANDBOXED"
+    return (f"\n{table}\n\nGraded {len(demo.results)} submissions, {sandbox}; {took}.\n"
+            f"Files in {demo.course}:\n{where}\n")

@@ -1,0 +1,133 @@
+"""Grading throughput: stock `nbgrader autograde` against ours, with bare execution as the floor.
+
+    python bench/throughput.py [--submissions 60] [--rounds 2] [--workers 2]
+
+All three grade the same submissions (a mix of correct work and catalogued mistakes across the
+three assignments) in one run, alternating their order each round:
+
+- stock: `nbgrader autograde <assignment>` for each assignment (one kernel at a time);
+- ours:  `grade_class` with N workers, each submission in a sandboxed kernel, checked outside;
+- bare:  nbclient executing the same submitted notebooks one after another, nothing else.
+
+It prints seconds per submission for each, the throughput ratio stock/ours, and our
+per-submission overhead over bare execution (the time one worker spends on a submission,
+sandbox, snapshots and checks included, against nbclient's time for the same notebook).
+Targets: ratio >= 1.8 on 2 cores; overhead < 15%.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))
+
+from nbclient import NotebookClient  # noqa: E402
+
+from autograder import notebooks  # noqa: E402
+from autograder.assignments import ASSIGNMENTS, get  # noqa: E402
+from autograder.grading.pipeline import grade_class  # noqa: E402
+from autograder.grading.sandbox import Limits, probe  # noqa: E402
+from autograder.nbgrader_run import nbgrader  # noqa: E402
+from autograder.release import build_release  # noqa: E402
+from autograder.synthetic import solved, submit, with_answer  # noqa: E402
+from conftest import copy_course  # noqa: E402
+
+
+def make_course(root: Path, count: int) -> Path:
+    course = copy_course(root)
+    build_release(course)
+    names = list(ASSIGNMENTS)
+    variants = {}
+    for name in names:
+        good = solved(course, name)
+        variants[name] = itertools.cycle(
+            [good] + [with_answer(good, c.id, m.cell) for c in get(name).checks for m in c.mistakes[:1]])
+    for n in range(count):
+        name = names[n % len(names)]
+        submit(course, f"s{n:03d}", name, next(variants[name]))
+    return course
+
+
+def reset(course: Path) -> None:
+    for part in ("autograded", "feedback"):
+        shutil.rmtree(course / part, ignore_errors=True)
+
+
+def run_stock(course: Path) -> float:
+    reset(course)
+    t = time.perf_counter()
+    for name in ASSIGNMENTS:
+        nbgrader("autograde", name, "--create", "--force", "--log-level=ERROR", cwd=course)
+    return time.perf_counter() - t
+
+
+def run_ours(course: Path, workers: int, sandbox: bool) -> tuple[float, list[float]]:
+    reset(course)
+    t = time.perf_counter()
+    results = grade_class(course, workers=workers, sandbox=sandbox, force=True,
+                          limits=Limits(cell_seconds=60), log=lambda _: None)
+    return time.perf_counter() - t, [r.seconds for r in results]
+
+
+def run_bare(course: Path) -> tuple[float, list[float]]:
+    each = []
+    t = time.perf_counter()
+    for path in sorted(course.glob("submitted/*/*/*.ipynb")):
+        nb = notebooks.read(path)
+        work = Path(tempfile.mkdtemp())
+        shutil.copytree(course / "release" / path.parent.name, work, dirs_exist_ok=True)
+        start = time.perf_counter()
+        NotebookClient(nb, timeout=60, allow_errors=True, kernel_name="python3",
+                       resources={"metadata": {"path": str(work)}}).execute()
+        each.append(time.perf_counter() - start)
+        shutil.rmtree(work)
+    return time.perf_counter() - t, each
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--submissions", type=int, default=60)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    sandbox = probe() is None
+    with tempfile.TemporaryDirectory() as tmp:
+        course = make_course(Path(tmp) / "course", args.submissions)
+        n = args.submissions
+        stock, ours, bare, ours_each, bare_each = [], [], [], [], []
+        for r in range(args.rounds):
+            order = ["stock", "ours", "bare"] if r % 2 == 0 else ["bare", "ours", "stock"]
+            for method in order:
+                if method == "stock":
+                    stock.append(run_stock(course))
+                elif method == "ours":
+                    total, each = run_ours(course, args.workers, sandbox)
+                    ours.append(total)
+                    ours_each += each
+                else:
+                    total, each = run_bare(course)
+                    bare.append(total)
+                    bare_each += each
+                print(f"round {r + 1}: {method:5s} done", flush=True)
+    s, o, b = (statistics.median(x) / n for x in (stock, ours, bare))
+    per_ours, per_bare = statistics.mean(ours_each), statistics.mean(bare_each)
+    print(f"\n{n} submissions x {args.rounds} rounds, ours with {args.workers} workers, "
+          f"{'sandboxed' if sandbox else 'UNSANDBOXED'}")
+    print(f"  stock nbgrader autograde : {s:6.2f} s per submission (wall)")
+    print(f"  ours                     : {o:6.2f} s per submission (wall)")
+    print(f"  bare nbclient            : {b:6.2f} s per submission (wall, sequential)")
+    print(f"  throughput ratio stock/ours: {s / o:5.2f}x   (target >= 1.8x)")
+    print(f"  per-submission time in a worker {per_ours:.2f} s vs bare execution {per_bare:.2f} s: "
+          f"overhead {100 * (per_ours - per_bare) / per_bare:+.1f}%   (target < 15%)")
+
+
+if __name__ == "__main__":
+    main()
