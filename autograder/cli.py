@@ -9,6 +9,7 @@
     autograder export     grades CSV, per-item CSV, Canvas import CSV, results JSON
     autograder report     the instructor report (HTML with charts)
     autograder demo       all of the above on a synthetic class, in a fresh folder
+    autograder guide      regenerate the instructor guide's tables from the answer key
     autograder key        print the answer key (instructors only)
 """
 
@@ -166,13 +167,58 @@ def grade(assignments: list[str] = typer.Argument(None, help="Assignments (defau
     typer.echo(f"results: {path}")
 
 
-def _results(root: Path):
+def _results(root: Path, db: Optional[str] = None):
+    """Every graded submission, with the hand grades entered in formgrader since."""
+    from autograder.grading.gradebook import db_url, with_hand_grades
     from autograder.grading.pipeline import plan
 
     done = plan(root).done
     if not done:
         _fail(f"no graded submissions in {root / 'autograded'}: run `autograder grade` first")
-    return done
+    return with_hand_grades(done, db or db_url(root))
+
+
+def _roster(path: Optional[Path]) -> Optional[dict]:
+    """Student details from a CSV: either a student_id column with any of first_name,
+    last_name, email, sis_id, canvas_id, section; or Canvas's own gradebook export (Student,
+    ID, SIS User ID, SIS Login ID, Section), whose ID is the student id `autograder collect`
+    gives Canvas submissions."""
+    if path is None:
+        return None
+    import pandas as pd
+
+    try:
+        table = pd.read_csv(path, dtype=str).fillna("")
+    except (OSError, ValueError) as exc:
+        _fail(f"{path}: cannot read the roster ({exc})")
+    if "student_id" in table.columns:
+        return {row.pop("student_id"): row for row in table.to_dict(orient="records")}
+    if {"Student", "ID"} <= set(table.columns):  # a Canvas gradebook export
+        roster = {}
+        for row in table.to_dict(orient="records"):
+            if not row["ID"].strip().isdigit():
+                continue  # "Points Possible" and other non-student rows
+            last, _, first = row["Student"].partition(",")
+            roster[row["ID"].strip()] = {
+                "canvas_id": row["ID"].strip(), "first_name": first.strip(),
+                "last_name": last.strip(), "sis_id": row.get("SIS User ID", ""),
+                "login_id": row.get("SIS Login ID", ""), "section": row.get("Section", "")}
+        return roster
+    _fail(f"{path}: a roster needs a student_id column, or Canvas's Student and ID columns "
+          f"(found {', '.join(table.columns)})")
+
+
+def _canvas_ids(pairs: Optional[list[str]]) -> Optional[dict]:
+    """["vtdf=4711", ...] -> {"vtdf": 4711}: Canvas assignment ids, so the import matches columns."""
+    if not pairs:
+        return None
+    out = {}
+    for pair in pairs:
+        name, _, number = pair.partition("=")
+        if not name or not number.strip().isdigit():
+            _fail(f"--canvas-id {pair!r}: write it as <assignment>=<Canvas assignment id>")
+        out[name.strip()] = int(number)
+    return out
 
 
 @app.command()
@@ -187,12 +233,21 @@ def feedback(course: Optional[Path] = CourseOpt):
 
 @app.command()
 def export(course: Optional[Path] = CourseOpt,
-           out: Optional[Path] = typer.Option(None, help="Folder (default: <course>/exports).")):
+           out: Optional[Path] = typer.Option(None, help="Folder (default: <course>/exports)."),
+           roster: Optional[Path] = typer.Option(None, help="Students' names and ids: a CSV with "
+                                                            "student_id (first_name, last_name, "
+                                                            "email, sis_id, canvas_id), or "
+                                                            "Canvas's gradebook export."),
+           canvas_id: list[str] = typer.Option(None, "--canvas-id", help="<assignment>=<Canvas "
+                                                                           "assignment id> "
+                                                                           "(repeatable).")):
     """Export grades: nbgrader-style CSV with statuses, per-item CSV, Canvas CSV, JSON."""
     from autograder.outputs import write_exports
 
     root = _root(course)
-    for kind, path in write_exports(_results(root), out or root / "exports").items():
+    for kind, path in write_exports(_results(root), out or root / "exports",
+                                    students=_roster(roster),
+                                    canvas_ids=_canvas_ids(canvas_id)).items():
         typer.echo(f"{kind:8} {path}")
 
 
@@ -219,3 +274,13 @@ def demo(dest: Path = typer.Option(Path("demo-course"), help="Working folder for
     except FileExistsError as exc:
         _fail(str(exc))
     typer.echo(summary(result))
+
+
+@app.command()
+def guide(course: Optional[Path] = CourseOpt):
+    """Regenerate the instructor guide's answer, mistake and epilogue tables from the key."""
+    from autograder.guide import sync_guide
+
+    root = _root(course)
+    changed = sync_guide(root / "instructor_guide.md", data_dir=root / "case" / "data")
+    typer.echo(f"instructor_guide.md {'updated' if changed else 'already up to date'}")

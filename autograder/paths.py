@@ -8,15 +8,26 @@ from pathlib import Path
 CONFIG = "nbgrader_config.py"
 
 
+def _is_course(folder: Path) -> bool:
+    return (folder / CONFIG).is_file() and (folder / "case" / "data").is_dir()
+
+
 def course_root(start: Path | None = None) -> Path:
-    """The course root: $PARADOX_COURSE, else the nearest folder up from `start` (or the cwd) with
-    nbgrader_config.py and case/data, else the checkout this package was installed from."""
+    """The course root. Given `start` (e.g. --course), that folder and nothing else; otherwise
+    $PARADOX_COURSE, else the nearest folder up from the cwd with nbgrader_config.py and
+    case/data, else the checkout this package was installed from."""
+    if start is not None:
+        folder = Path(start).resolve()
+        if not _is_course(folder):
+            raise FileNotFoundError(f"{folder} is not a course folder (it needs {CONFIG} and "
+                                    "case/data/)")
+        return folder
     env = os.environ.get("PARADOX_COURSE")
     if env:
         return Path(env).resolve()
-    here = (start or Path.cwd()).resolve()
+    here = Path.cwd().resolve()
     for folder in (here, *here.parents):
-        if (folder / CONFIG).is_file() and (folder / "case" / "data").is_dir():
+        if _is_course(folder):
             return folder
     checkout = Path(__file__).resolve().parent.parent
     if (checkout / CONFIG).is_file():

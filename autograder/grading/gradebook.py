@@ -64,3 +64,34 @@ def _record(gb: Gradebook, result: SubmissionResult) -> None:
             grades[item.item].auto_score = None
     notebook.flagged = any(i.status not in (GRADED, "wrong", MANUAL) for i in result.items)
     gb.db.commit()
+
+
+def with_hand_grades(results: list[SubmissionResult], url: str) -> list[SubmissionResult]:
+    """Results with the scores instructors gave in formgrader: written answers, items that could
+    not be graded automatically, and any automatic score a person overrode."""
+    from dataclasses import replace
+
+    out = []
+    with warnings.catch_warnings(), Gradebook(url) as gb:
+        warnings.simplefilter("ignore", SAWarning)
+        for result in results:
+            a = get(result.assignment)
+            try:
+                notebook = gb.find_submission_notebook(Path(a.notebook).stem, result.assignment,
+                                                       result.student)
+            except Exception:  # not in this gradebook (yet): nothing to add
+                out.append(result)
+                continue
+            manual = {g.name: g.manual_score for g in notebook.grades}
+            items = []
+            for item in result.items:
+                cells = list(item.cells) or ([item.item] if item.status == MANUAL else
+                                             [f"{item.item}_format", f"{item.item}_values"])
+                cells = [c for c in cells if c in manual]
+                if cells and all(manual[c] is not None for c in cells):
+                    score = float(sum(manual[c] for c in cells))
+                    item = replace(item, score=score, status=GRADED if score == item.max_score
+                                   else "wrong", message=(item.message + " (graded by hand)").strip())
+                items.append(item)
+            out.append(replace(result, items=items))
+    return out

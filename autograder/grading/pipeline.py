@@ -132,14 +132,20 @@ def _store(course: Path, gb: Gradebook, job: Job, result: SubmissionResult, grad
     folder = course / "autograded" / job.student / job.assignment
     folder.mkdir(parents=True, exist_ok=True)
     if graded is not None:
-        (folder / get(job.assignment).notebook).write_text(graded, encoding="utf-8")
+        _replace(folder / get(job.assignment).notebook, graded)
     if job.timestamp:
-        (folder / "timestamp.txt").write_text(job.timestamp, encoding="utf-8")
+        _replace(folder / "timestamp.txt", job.timestamp)
     gradebook.record(gb, result)  # committed before the ledger: a kill in between regrades
-    tmp = folder / (LEDGER + ".tmp")
-    tmp.write_text(json.dumps({"digest": _digest(job), "result": asdict(result)}, default=str),
-                   encoding="utf-8")
-    os.replace(tmp, folder / LEDGER)
+    _replace(folder / LEDGER, json.dumps({"digest": _digest(job), "result": asdict(result)},
+                                         default=str))
+
+
+def _replace(path: Path, text: str) -> None:
+    """Write atomically, by renaming over the old file: it may be read-only (stock nbgrader
+    leaves autograded/ files so) and a half-written file must never be seen."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def grade_class(course: Path, assignments: list[str] | None = None,
