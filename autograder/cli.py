@@ -33,7 +33,7 @@ def _root(course: Optional[Path]) -> Path:
     try:
         return course_root(course)
     except FileNotFoundError as exc:
-        raise typer.BadParameter(str(exc)) from None
+        _fail(str(exc))
 
 
 def _fail(message: str) -> None:
