@@ -19,6 +19,7 @@ from autograder.assignments import ASSIGNMENTS
 from autograder.kernel_checks import difference
 from autograder.nbgrader_run import nbgrader
 from autograder.release import release_manifest, verify
+from autograder.synthetic import blank, solved, with_answer
 from conftest import REPO
 
 # One xdist worker per assignment, so its single autograde run serves all its tests.
@@ -26,29 +27,13 @@ pytestmark = pytest.mark.parametrize(
     "name", [pytest.param(n, marks=pytest.mark.xdist_group(n)) for n in ASSIGNMENTS])
 
 
-def solution_notebook(root: Path, name: str) -> nbformat.NotebookNode:
-    """The release notebook with every answer cell filled as the source's solution."""
-    a = ASSIGNMENTS[name]
-    source = notebooks.read(root / "source" / name / a.notebook)
-    nb = notebooks.read(root / "release" / name / a.notebook)
-    for cell in source.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if meta.get("solution"):
-            at = notebooks.find(nb, meta["grade_id"])
-            nb.cells[at].source = (notebooks.solution_code(cell.source) if cell.cell_type == "code"
-                                   else "A written answer.")
-    return nb
-
-
 def submissions(root: Path, name: str) -> dict[str, nbformat.NotebookNode]:
     a = ASSIGNMENTS[name]
-    subs = {"solution": solution_notebook(root, name),
-            "blank": notebooks.read(root / "release" / name / a.notebook)}
+    good = solved(root, name)
+    subs = {"solution": good, "blank": blank(root, name)}
     for check in a.checks:
         for mistake in check.mistakes:
-            nb = solution_notebook(root, name)
-            nb.cells[notebooks.find(nb, check.id)].source = mistake.cell
-            subs[f"m-{check.id}-{mistake.id}"] = nb
+            subs[f"m-{check.id}-{mistake.id}"] = with_answer(good, check.id, mistake.cell)
     return subs
 
 
