@@ -44,12 +44,25 @@ def prepare(course: Path, cases) -> None:
         submit(course, case.name, "vtdf", made)
 
 
-def stock(course: Path, cases) -> dict[str, str]:
-    done = nbgrader("autograde", "vtdf", "--create", "--force",
-                    "--ExecutePreprocessor.timeout=10", cwd=course, check=False)
+def stock(course: Path, cases, one_by_one: bool = False) -> dict[str, str]:
+    """Stock autograde of the whole batch, or (one_by_one) of each student on its own."""
     out = {}
+    if one_by_one:
+        for case in cases:
+            run = nbgrader("autograde", "vtdf", "--create", "--force", f"--student={case.name}",
+                           "--ExecutePreprocessor.timeout=10", cwd=course, check=False)
+            if run.returncode:
+                out[case.name] = "autograde failed: " + next(
+                    (ln.split("ERROR] ")[-1][:90] for ln in (run.stdout + run.stderr).splitlines()
+                     if "ERROR" in ln), f"exit {run.returncode}")
+        done = run
+    else:
+        done = nbgrader("autograde", "vtdf", "--create", "--force",
+                        "--ExecutePreprocessor.timeout=10", cwd=course, check=False)
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
         for case in cases:
+            if case.name in out:
+                continue
             try:
                 nb = gb.find_submission_notebook("vtdf", "vtdf", case.name)
             except Exception:
@@ -60,13 +73,15 @@ def stock(course: Path, cases) -> dict[str, str]:
             total = sum(g.score or 0 for g in grades.values())
             leaks = ""
             graded = course / "autograded" / case.name / "vtdf" / "vtdf.ipynb"
-            if graded.exists():
-                text = json.dumps(notebooks.read(graded).cells[
-                    notebooks.find(notebooks.read(graded), "q1_normalized")].get("outputs", []))
+            at = notebooks.find(notebooks.read(graded), "q1_normalized") if graded.exists() else None
+            if at is not None:
+                text = json.dumps(notebooks.read(graded).cells[at].get("outputs", []))
                 leaks = " LEAKED" if "LEAK" in text else (" WROTE" if "WROTE" in text else "")
             out[case.name] = f"q1 {q1:g}/4, total {total:g}/26{leaks}"
     if done.returncode:
-        out["_run"] = f"nbgrader exited {done.returncode}"
+        errors = [ln for ln in (done.stdout + done.stderr).splitlines() if "ERROR" in ln]
+        out["_run"] = (f"nbgrader exited {done.returncode}; its error lines:\n"
+                       + "\n".join(dict.fromkeys(e[:200] for e in errors)))
     return out
 
 
@@ -84,18 +99,20 @@ def ours(course: Path) -> dict[str, str]:
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        a = copy_course(Path(tmp) / "stock")
-        b = copy_course(Path(tmp) / "ours")
-        build_release(a, ["vtdf"])
-        build_release(b, ["vtdf"])
-        prepare(a, [c for c in HOSTILE if c.name not in UNSAFE_UNCONFINED])
+        a, a1, b = (copy_course(Path(tmp) / n) for n in ("stock", "stock1", "ours"))
+        safe = [c for c in HOSTILE if c.name not in UNSAFE_UNCONFINED]
+        for course in (a, a1, b):
+            build_release(course, ["vtdf"])
+        prepare(a, safe)
+        prepare(a1, safe)
         prepare(b, HOSTILE)
-        theirs, mine = stock(a, HOSTILE), ours(b)
-    print("| fixture | stock nbgrader 0.9.6 | ours |\n|---|---|---|")
+        batch, alone, mine = stock(a, safe), stock(a1, safe, one_by_one=True), ours(b)
+    print("| fixture | stock nbgrader 0.9.6, alone | stock, in one batch | ours |\n|---|---|---|---|")
     for case in HOSTILE:
-        print(f"| {case.name} | {theirs.get(case.name, 'not run unconfined')} | {mine[case.name]} |")
-    if "_run" in theirs:
-        print(f"\nstock run: {theirs['_run']}")
+        print(f"| {case.name} | {alone.get(case.name, 'not run unconfined')} | "
+              f"{batch.get(case.name, 'not run unconfined')} | {mine[case.name]} |")
+    if "_run" in batch:
+        print(f"\nstock batch: {batch['_run']}")
 
 
 if __name__ == "__main__":
