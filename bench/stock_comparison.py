@@ -19,29 +19,15 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from nbgrader.api import Gradebook  # noqa: E402
 
-import autograder  # noqa: E402
 from autograder import notebooks  # noqa: E402
 from autograder.grading.pipeline import grade_class  # noqa: E402
 from autograder.grading.sandbox import Limits  # noqa: E402
 from autograder.nbgrader_run import nbgrader  # noqa: E402
 from autograder.release import build_release  # noqa: E402
-from autograder.synthetic import solved, submit  # noqa: E402
 from conftest import copy_course  # noqa: E402
-from hostile import HOSTILE  # noqa: E402
+from hostile import HOSTILE, submit_hostile  # noqa: E402
 
 UNSAFE_UNCONFINED = {"fork-bomb", "memory-bomb"}
-
-
-def prepare(course: Path, cases) -> None:
-    good = solved(course, "vtdf")
-    fill = {"course": str(course), "package": str(Path(autograder.__file__).parent), "port": "9"}
-    for case in cases:
-        made = case.build(good)
-        if not isinstance(made, (bytes, str)):
-            for cell in made.cells:
-                for key, value in fill.items():
-                    cell.source = cell.source.replace("{" + key + "}", value)
-        submit(course, case.name, "vtdf", made)
 
 
 def stock(course: Path, cases, one_by_one: bool = False) -> dict[str, str]:
@@ -103,9 +89,9 @@ def main() -> None:
         safe = [c for c in HOSTILE if c.name not in UNSAFE_UNCONFINED]
         for course in (a, a1, b):
             build_release(course, ["vtdf"])
-        prepare(a, safe)
-        prepare(a1, safe)
-        prepare(b, HOSTILE)
+        submit_hostile(a, safe)
+        submit_hostile(a1, safe)
+        submit_hostile(b, HOSTILE)
         batch, alone, mine = stock(a, safe), stock(a1, safe, one_by_one=True), ours(b)
     print("| fixture | stock nbgrader 0.9.6, alone | stock, in one batch | ours |\n|---|---|---|---|")
     for case in HOSTILE:

@@ -12,8 +12,11 @@ from typing import Callable
 
 import nbformat
 
+from pathlib import Path
+
+import autograder
 from autograder import notebooks
-from autograder.synthetic import with_answer
+from autograder.synthetic import solved, submit, with_answer
 
 RIGHT = '(scores.set_index("criterion")[firms] - 1) / 4'
 RAW = 'scores.set_index("criterion")[firms]'
@@ -142,3 +145,20 @@ HOSTILE = [
         "class Anything:\n    def __eq__(self, other):\n        return True\n"
         "normalized = Anything()"), "wrong", 0.0),  # and the later cells that use it fail
 ]
+
+
+def submit_hostile(course: Path, cases, port: int = 9, twins: bool = False) -> None:
+    """Submit each case as a student named after it (and a correct twin beside it), with the
+    placeholders in its code filled: the course path, the package path, a loopback port."""
+    good = solved(course, "vtdf")
+    fill = {"course": str(course), "package": str(Path(autograder.__file__).parent),
+            "port": str(port)}
+    for case in cases:
+        made = case.build(good)
+        if not isinstance(made, (bytes, str)):
+            for cell in made.cells:
+                for key, value in fill.items():
+                    cell.source = cell.source.replace("{" + key + "}", value)
+        submit(course, case.name, "vtdf", made)
+        if twins:
+            submit(course, f"twin-{case.name}", "vtdf", good)

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import base64
 import html as htmlmod
-import os
 import re
 import shutil
-import unicodedata
 from pathlib import Path
 
 import pandas as pd
@@ -17,19 +15,17 @@ import pytest
 from autograder.casebook import AS_OF, EXHIBITS, build_case, render_case_text, word_count
 from autograder.casebook.exhibits import longdate, pct, trim, usd, usd_b
 from autograder.data import DataError
+from seeds import QUOTE_WORDS, seed_quotations, seed_texts, words
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "case" / "data"
 TEMPLATE = ROOT / "case" / "case.md.j2"
 DICTIONARY = DATA / "README.md"
-SEEDS = Path(os.environ.get("PARADOX_SEEDS", "/work/shared/seeds"))
 CSV_FILES = sorted(p.stem for p in DATA.glob("*.csv"))
 
 # Literal numbers the template may contain: exhibit numbers (1-9). Years 1990-2030 are also text.
 ALLOWED_SMALL = set(range(1, 10))
 NGRAM = 12  # no run of this many consecutive words from a seed article
-QUOTE_WORDS = 6  # quoted strings in the seeds at least this long must not appear
-QUOTE_RUN = 8  # nor any run of this many words from one of them
 
 
 # --- fixtures --------------------------------------------------------------------------------
@@ -298,23 +294,6 @@ def test_data_dictionary_covers_every_file_and_column_exactly():
 
 # --- originality: no copied seed text, no invented quotations --------------------------------
 
-_GLUE = re.compile(r"(?<=[a-z])(?=[A-Z])")
-_PUNCT = str.maketrans({c: " " for c in "‘’‚‛“”„‟«»–—‐‑‒―−…"})
-
-
-def words(text: str) -> list[str]:
-    text = unicodedata.normalize("NFKC", text).translate(_PUNCT)
-    text = _GLUE.sub(" ", text)  # words glued together where the seeds lost line breaks
-    text = re.sub(r"[^a-z0-9]+", " ", text.lower().replace("'", ""))
-    return text.split()
-
-
-def seed_texts() -> dict[str, str]:
-    if not SEEDS.is_dir():
-        pytest.skip(f"seed articles not found at {SEEDS} (set PARADOX_SEEDS)")
-    return {p.name: p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))}
-
-
 @pytest.fixture(scope="module")
 def case_words(page, narrative) -> str:
     return " " + " ".join(words(narrative + " " + visible_text(page))) + " "
@@ -330,17 +309,7 @@ def test_no_run_of_twelve_words_from_a_seed(case_words):
 
 
 def test_no_quotation_from_the_seeds_appears(case_words):
-    quotes = []
-    for text in seed_texts().values():
-        text = unicodedata.normalize("NFKC", text)
-        for quote in re.findall(r"[“\"]([^”\"]+)[”\"]", text):
-            quoted = words(quote)
-            if len(quoted) < QUOTE_WORDS:
-                continue
-            # the whole quotation, each of its sentences, and every run of QUOTE_RUN words
-            parts = [quoted, *(words(s) for s in re.split(r"(?<=[.!?])\s+", quote))]
-            parts += [quoted[i : i + QUOTE_RUN] for i in range(len(quoted) - QUOTE_RUN + 1)]
-            quotes += [" ".join(p) for p in parts if len(p) >= QUOTE_WORDS]
+    quotes = seed_quotations()
     assert quotes, "no seed quotations found: the check would be vacuous"
     present = [q for q in quotes if f" {q} " in case_words]
     assert not present, f"seed quotations reproduced: {present}"

@@ -11,7 +11,6 @@ import shutil
 import subprocess
 import sys
 import time
-import unicodedata
 import zipfile
 from pathlib import Path
 
@@ -25,11 +24,11 @@ from autograder.guide import (BEGIN, END, answer_table, epilogue_table, glance_t
                               rubric_points, sync_guide)
 from autograder.synthetic import solved, submit, with_answer
 from conftest import copy_course
+from seeds import QUOTE_WORDS, seed_quotations, words
 
 REPO = Path(__file__).resolve().parents[1]
 GUIDE = REPO / "instructor_guide.md"
 DATA = REPO / "case" / "data"
-SEEDS = Path(os.environ.get("PARADOX_SEEDS", "/work/shared/seeds"))
 
 REQUIRED_HEADINGS = (
     "Part I: Teaching note", "Synopsis", "Audience and placement", "Learning objectives",
@@ -222,33 +221,8 @@ def test_the_claims_the_prose_rests_on_still_hold():
 
 # --- originality: no seed quotations --------------------------------------------------------
 
-_PUNCT = str.maketrans({c: " " for c in "‘’‚‛“”„‟«»–—‐‑‒―−…"})
-QUOTE_WORDS = 6  # a seed quotation at least this long must not appear
-QUOTE_RUN = 8  # nor any run of this many of its words
 NAMES = ("Zuckerberg", "LeCun", "Altman", "Fei-Fei Li", "Cusumano", "Kai-Fu Lee", "Barzilay",
          "Gebru", "Brynjolfsson", "Abbeel", "Etzioni", "Amodei", "Pichai", "Wang")
-
-
-def words(text: str) -> list[str]:
-    text = unicodedata.normalize("NFKC", text).translate(_PUNCT)
-    text = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text)
-    return re.sub(r"[^a-z0-9]+", " ", text.lower().replace("'", "")).split()
-
-
-def seed_quotations() -> list[str]:
-    if not SEEDS.is_dir():
-        pytest.skip(f"seed articles not found at {SEEDS} (set PARADOX_SEEDS)")
-    quotes = []
-    for path in sorted(SEEDS.glob("*.txt")):
-        seed = unicodedata.normalize("NFKC", path.read_text(encoding="utf-8"))
-        for quote in re.findall(r"[“\"]([^”\"]+)[”\"]", seed):
-            quoted = words(quote)
-            if len(quoted) < QUOTE_WORDS:
-                continue
-            parts = [quoted, *(words(s) for s in re.split(r"(?<=[.!?])\s+", quote))]
-            parts += [quoted[i:i + QUOTE_RUN] for i in range(len(quoted) - QUOTE_RUN + 1)]
-            quotes += [" ".join(p) for p in parts if len(p) >= QUOTE_WORDS]
-    return quotes
 
 
 def reproduced(quotes: list[str], text: str) -> list[str]:

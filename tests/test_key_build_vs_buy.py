@@ -8,7 +8,6 @@ import math
 
 import numpy as np
 import numpy_financial as npf
-import pandas as pd
 import pytest
 
 from autograder import notebooks

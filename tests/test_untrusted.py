@@ -12,18 +12,16 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 from nbgrader.api import Gradebook
 
-import autograder
 from autograder.grading import pipeline
 from autograder.grading.results import GRADED, UNSANDBOXED
 from autograder.grading.sandbox import Limits, probe, slot_uid
 from autograder.synthetic import solved, submit
 from conftest import copy_course
-from hostile import FULL, HOSTILE
+from hostile import FULL, HOSTILE, submit_hostile
 
 pytestmark = pytest.mark.slow
 LIMITS = Limits(cell_seconds=6, notebook_seconds=60)
@@ -58,17 +56,7 @@ def batch(built_course_module, listener):
     """All hostile submissions, each next to a correct twin, graded in one run with 2 workers."""
     course = built_course_module
     port, _ = listener
-    good = solved(course, "vtdf")
-    fill = {"course": str(course), "package": str(Path(autograder.__file__).parent),
-            "port": str(port)}
-    for case in HOSTILE:
-        made = case.build(good)
-        if not isinstance(made, (bytes, str)):
-            for cell in made.cells:
-                for key, value in fill.items():
-                    cell.source = cell.source.replace("{" + key + "}", value)
-        submit(course, case.name, "vtdf", made)
-        submit(course, f"twin-{case.name}", "vtdf", good)
+    submit_hostile(course, HOSTILE, port, twins=True)
     started = time.monotonic()
     results = pipeline.grade_class(course, ["vtdf"], workers=2, limits=LIMITS)
     seconds = time.monotonic() - started
@@ -155,9 +143,15 @@ def test_slots_are_unique_across_processes_and_reaped_clean():
 
     from autograder.grading.sandbox import claim_slot, reap
 
-    with multiprocessing.get_context("spawn").Pool(3) as pool:
-        slots = pool.map(_slot_of_a_fresh_process, range(3))
-    assert len(set(slots)) == 3
+    ctx = multiprocessing.get_context("spawn")
+    claimed, everyone_holds = ctx.Queue(), ctx.Barrier(3)
+    holders = [ctx.Process(target=_hold_a_slot, args=(claimed, everyone_holds)) for _ in range(3)]
+    for holder in holders:
+        holder.start()
+    slots = [claimed.get(timeout=120) for _ in holders]
+    for holder in holders:
+        holder.join(timeout=120)
+    assert len(set(slots)) == 3, slots  # three processes holding slots at once: three slots
     uid = slot_uid(claim_slot())
     sleeper = subprocess.Popen(["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
                                 "sleep", "60"])
@@ -167,12 +161,11 @@ def test_slots_are_unique_across_processes_and_reaped_clean():
     assert not [p for p in os.listdir("/proc") if p.isdigit() and os.stat(f"/proc/{p}").st_uid == uid]
 
 
-def _slot_of_a_fresh_process(_):
+def _hold_a_slot(claimed, everyone_holds):
     from autograder.grading.sandbox import claim_slot
 
-    slot = claim_slot()
-    time.sleep(0.5)  # hold it while the others claim theirs
-    return slot
+    claimed.put(claim_slot())
+    everyone_holds.wait(timeout=120)  # keep it until all three have claimed theirs
 
 
 def test_huge_output_is_truncated(batch):
