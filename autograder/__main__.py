@@ -1,3 +1,3 @@
-from autograder.cli import app
+from autograder.cli import main
 
-app()
+main()

@@ -11,63 +11,89 @@
     autograder demo       all of the above on a synthetic class, in a fresh folder
     autograder guide      regenerate the instructor guide's tables from the answer key
     autograder key        print the answer key (instructors only)
+
+Wrong input ends with one line on stderr that names what is wrong, and a non-zero exit: 2 for
+a usage error (an unknown assignment name, a missing argument), 1 for everything else.
 """
 
 from __future__ import annotations
 
 import json
+import sys
+from enum import Enum
 from pathlib import Path
-from typing import Optional
+from typing import NoReturn
 
 import typer
 
+from autograder.assignments import ORDER
 from autograder.paths import course_root
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="The Platform Paradox course: build the case, release, grade.")
 
+# Assignment names are checked once, by the command line parser, for every verb.
+AssignmentName = Enum("AssignmentName", {name: name for name in ORDER}, type=str)  # type: ignore[misc]
+
 CourseOpt = typer.Option(None, "--course", help="Course folder (default: found from the cwd).")
+AssignmentsArg = typer.Argument(None, help="Assignments (default: all).", show_default=False)
 
 
-def _root(course: Optional[Path]) -> Path:
-    try:
-        return course_root(course)
-    except FileNotFoundError as exc:
-        _fail(str(exc))
+def _names(chosen: list | None) -> list[str] | None:
+    return [c.value for c in chosen] if chosen else None
 
 
-def _fail(message: str) -> None:
+def _root(course: Path | None) -> Path:
+    return course_root(course)  # FileNotFoundError, reported by main()
+
+
+def _fail(message: str) -> NoReturn:
     typer.secho(message, fg=typer.colors.RED, err=True)
     raise typer.Exit(1)
 
 
+def _warn(message: str) -> None:
+    typer.secho(message, fg=typer.colors.YELLOW, err=True)
+
+
+def main() -> None:
+    """The console entry point: the app, with the errors a user can cause (a file that is not a
+    course, a corrupt gradebook, bad data, a busy course) reported in one line, exit status 1."""
+    from autograder.data import DataError
+    from autograder.grading.gradebook import GradebookError
+    from autograder.grading.intake import IntakeError
+    from autograder.grading.pipeline import CourseBusy
+    from autograder.grading.sandbox import SandboxUnavailable
+    from autograder.release import ReleaseError
+
+    try:
+        app()
+    except (DataError, GradebookError, IntakeError, CourseBusy, ReleaseError,
+            FileNotFoundError) as exc:
+        typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+        sys.exit(1)
+    except SandboxUnavailable as exc:
+        typer.secho(f"error: cannot sandbox student code: {exc}", fg=typer.colors.RED, err=True)
+        sys.exit(1)
+
+
 @app.command()
-def case(course: Optional[Path] = CourseOpt,
-         out: Optional[Path] = typer.Option(None, help="Where to write the HTML "
-                                                        "(default case/build/case.html).")):
+def case(course: Path | None = CourseOpt,
+         out: Path | None = typer.Option(None, help="Where to write the HTML "
+                                                    "(default case/build/case.html).")):
     """Build the case: one self-contained HTML file with its exhibits and figures."""
     from autograder.casebook.build import build_case
-    from autograder.data import DataError
 
-    try:
-        path = build_case(_root(course), out)
-    except DataError as exc:
-        _fail(str(exc))
-    typer.echo(f"case written to {path}")
+    typer.echo(f"case written to {build_case(_root(course), out)}")
 
 
 @app.command()
-def release(assignments: list[str] = typer.Argument(None, help="Assignments (default: all)."),
-            course: Optional[Path] = CourseOpt):
+def release(assignments: list[AssignmentName] = AssignmentsArg, course: Path | None = CourseOpt):
     """Build release/ from source/ with nbgrader, copy the data, and check the result."""
-    from autograder.release import ReleaseError, build_release
+    from autograder.release import build_release
 
-    try:
-        results = build_release(_root(course), assignments or None)
-    except (ReleaseError, KeyError) as exc:
-        _fail(str(exc))
     bad = False
-    for r in results:
+    for r in build_release(_root(course), _names(assignments)):
         note = " (test cells regenerated from the answer key)" if r.source_changed else ""
         typer.echo(f"release/{r.assignment}: {'OK' if not r.problems else 'PROBLEMS'}{note}")
         for problem in r.problems:
@@ -78,7 +104,7 @@ def release(assignments: list[str] = typer.Argument(None, help="Assignments (def
 
 
 @app.command()
-def check(course: Optional[Path] = CourseOpt):
+def check(course: Path | None = CourseOpt):
     """Check the release as it is: no solutions, hidden tests or answers; data in sync."""
     from autograder.assignments import ASSIGNMENTS
     from autograder.release import verify
@@ -93,15 +119,12 @@ def check(course: Optional[Path] = CourseOpt):
 
 
 @app.command()
-def key(assignment: str = typer.Argument(..., help="Assignment name, e.g. vtdf."),
-        course: Optional[Path] = CourseOpt):
+def key(assignment: AssignmentName = typer.Argument(..., help="Assignment name, e.g. vtdf."),
+        course: Path | None = CourseOpt):
     """Print an assignment's answer key as JSON (it is computed from case/data)."""
     from autograder.assignments import get
 
-    try:
-        a = get(assignment)
-    except KeyError as exc:
-        _fail(str(exc.args[0]))
+    a = get(assignment.value)
     root = _root(course)
     typer.echo(json.dumps({k: v["expected"] for k, v in a.key(root / "case" / "data").items()},
                           indent=2))
@@ -110,15 +133,12 @@ def key(assignment: str = typer.Argument(..., help="Assignment name, e.g. vtdf."
 @app.command()
 def collect(source: Path = typer.Argument(..., help="A zip (e.g. Canvas's bulk download) or a "
                                                     "folder of submissions."),
-            course: Optional[Path] = CourseOpt):
+            course: Path | None = CourseOpt):
     """Take in submissions: map each file to a student and an assignment, into submitted/."""
-    from autograder.grading.intake import IntakeError, intake
+    from autograder.grading.intake import intake
 
     root = _root(course)
-    try:
-        report = intake(source, root)
-    except IntakeError as exc:
-        _fail(str(exc))
+    report = intake(source, root)
     typer.echo(f"accepted {len(report.accepted)} submission(s) into {root / 'submitted'}")
     for sub in report.superseded:
         typer.echo(f"  superseded (older): {sub.original} -> kept in intake/superseded/")
@@ -130,55 +150,70 @@ def collect(source: Path = typer.Argument(..., help="A zip (e.g. Canvas's bulk d
 
 
 @app.command()
-def grade(assignments: list[str] = typer.Argument(None, help="Assignments (default: all)."),
+def grade(assignments: list[AssignmentName] = AssignmentsArg,
           student: list[str] = typer.Option(None, "--student", help="Only these students "
                                                                      "(repeatable)."),
           force: bool = typer.Option(False, "--force", help="Regrade even if already graded."),
-          workers: Optional[int] = typer.Option(None, help="Parallel kernels (default: one "
-                                                           "per core)."),
+          workers: int | None = typer.Option(None, min=1, help="Parallel kernels (default: one "
+                                                                "per core)."),
           no_sandbox: bool = typer.Option(False, "--no-sandbox",
                                           help="Run student code WITHOUT the sandbox (results "
                                                "are marked unsandboxed)."),
-          cell_timeout: int = typer.Option(60, help="Seconds one cell may run."),
-          notebook_timeout: int = typer.Option(300, help="Seconds one notebook may run."),
-          db: Optional[str] = typer.Option(None, help="Gradebook URL (default: the course's)."),
-          course: Optional[Path] = CourseOpt):
-    """Grade submissions: each in a fresh sandboxed kernel, checked outside it, into the gradebook."""
+          cell_timeout: int = typer.Option(60, min=1, help="Seconds one cell may run."),
+          notebook_timeout: int = typer.Option(300, min=1, help="Seconds one notebook may run."),
+          db: str | None = typer.Option(None, help="Gradebook URL (default: the course's)."),
+          course: Path | None = CourseOpt):
+    """Grade submissions: each in a fresh sandboxed kernel, checked outside it, into the
+    gradebook. (`autograder export` then writes the grades out.)"""
     from collections import Counter
 
-    from autograder.grading.pipeline import CourseBusy, grade_class
-    from autograder.grading.results import write_results
-    from autograder.grading.sandbox import Limits, SandboxUnavailable
+    from autograder.grading.pipeline import grade_class, plan
+    from autograder.grading.sandbox import Limits
 
     root = _root(course)
-    try:
-        results = grade_class(root, assignments or None, student or None, force=force,
-                              workers=workers, sandbox=not no_sandbox,
-                              limits=Limits(cell_seconds=cell_timeout,
-                                            notebook_seconds=notebook_timeout), db=db)
-    except SandboxUnavailable as exc:
-        _fail(f"cannot sandbox student code: {exc}")
-    except (CourseBusy, KeyError) as exc:
-        _fail(str(exc))
-    path = write_results(results, root / "exports" / "results.json")
-    counts = Counter(i.status for r in results for i in r.items)
-    typer.echo(f"graded {len(results)} submission(s); item statuses: "
-               + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
-    typer.echo(f"results: {path}")
+    names, students = _names(assignments), student or None
+    before = plan(root, names, students, force)
+    if not before.todo and not before.done:
+        what = f"{', '.join(names) if names else 'any assignment'}"
+        who = f" by {', '.join(students)}" if students else ""
+        _fail(f"no submissions of {what}{who} in {root / 'submitted'} "
+              "(bring them in with `autograder collect` or `nbgrader collect`)")
+    results = grade_class(root, names, students, force=force, workers=workers,
+                          sandbox=not no_sandbox,
+                          limits=Limits(cell_seconds=cell_timeout,
+                                        notebook_seconds=notebook_timeout), db=db)
+    fresh = {(j.student, j.assignment) for j in before.todo}
+    counts = Counter(i.status for r in results if (r.student, r.assignment) in fresh
+                     for i in r.items)
+    typer.echo(f"graded {len(fresh)} submission(s)"
+               + (f" ({len(before.done)} already graded and unchanged)" if before.done else "")
+               + ("; item statuses: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+                  if counts else ""))
+    typer.echo("next: `autograder export` (grades), `autograder feedback`, `autograder report`")
 
 
-def _results(root: Path, db: Optional[str] = None):
-    """Every graded submission, with the hand grades entered in formgrader since."""
-    from autograder.grading.gradebook import db_url, with_hand_grades
-    from autograder.grading.pipeline import plan
+def _results(root: Path, db: str | None = None):
+    """Every submission in submitted/: as graded (with the hand grades entered in formgrader
+    since), or as "submitted, not graded" when it is new or changed since it was graded."""
+    from autograder.grading.gradebook import course_gradebook, with_hand_grades
+    from autograder.grading.pipeline import not_graded, plan
 
-    done = plan(root).done
-    if not done:
-        _fail(f"no graded submissions in {root / 'autograded'}: run `autograder grade` first")
-    return with_hand_grades(done, db or db_url(root))
+    work = plan(root)
+    if not work.done and not work.todo:
+        _fail(f"no submissions in {root / 'submitted'}: bring them in with `autograder collect`, "
+              "then run `autograder grade`")
+    pending = [not_graded(job) for job in work.todo]
+    if pending:
+        _warn(f"{len(pending)} submission(s) are not graded in their current version (new, or "
+              "changed since grading); they are listed as 'submitted, not graded' with a blank "
+              "score — run `autograder grade` to grade them:")
+        for r in pending:
+            _warn(f"  {r.assignment}/{r.student}")
+    url, course_id = course_gradebook(root)
+    return with_hand_grades(work.done, db or url, course_id) + pending
 
 
-def _roster(path: Optional[Path]) -> Optional[dict]:
+def _roster(path: Path | None) -> dict | None:
     """Student details from a CSV: either a student_id column with any of first_name,
     last_name, email, sis_id, canvas_id, section; or Canvas's own gradebook export (Student,
     ID, SIS User ID, SIS Login ID, Section), whose ID is the student id `autograder collect`
@@ -208,21 +243,22 @@ def _roster(path: Optional[Path]) -> Optional[dict]:
           f"(found {', '.join(table.columns)})")
 
 
-def _canvas_ids(pairs: Optional[list[str]]) -> Optional[dict]:
+def _canvas_ids(pairs: list[str] | None) -> dict | None:
     """["vtdf=4711", ...] -> {"vtdf": 4711}: Canvas assignment ids, so the import matches columns."""
     if not pairs:
         return None
     out = {}
     for pair in pairs:
         name, _, number = pair.partition("=")
-        if not name or not number.strip().isdigit():
-            _fail(f"--canvas-id {pair!r}: write it as <assignment>=<Canvas assignment id>")
+        if name.strip() not in ORDER or not number.strip().isdigit():
+            _fail(f"--canvas-id {pair!r}: write it as <assignment>=<Canvas assignment id>, the "
+                  f"assignment one of {', '.join(ORDER)}")
         out[name.strip()] = int(number)
     return out
 
 
 @app.command()
-def feedback(course: Optional[Path] = CourseOpt):
+def feedback(course: Path | None = CourseOpt):
     """Write feedback pages: scores per item and diagnoses, never hidden tests or answers."""
     from autograder.outputs import write_feedback
 
@@ -232,12 +268,12 @@ def feedback(course: Optional[Path] = CourseOpt):
 
 
 @app.command()
-def export(course: Optional[Path] = CourseOpt,
-           out: Optional[Path] = typer.Option(None, help="Folder (default: <course>/exports)."),
-           roster: Optional[Path] = typer.Option(None, help="Students' names and ids: a CSV with "
-                                                            "student_id (first_name, last_name, "
-                                                            "email, sis_id, canvas_id), or "
-                                                            "Canvas's gradebook export."),
+def export(course: Path | None = CourseOpt,
+           out: Path | None = typer.Option(None, help="Folder (default: <course>/exports)."),
+           roster: Path | None = typer.Option(None, help="Students' names and ids: a CSV with "
+                                                         "student_id (first_name, last_name, "
+                                                         "email, sis_id, canvas_id), or "
+                                                         "Canvas's gradebook export."),
            canvas_id: list[str] = typer.Option(None, "--canvas-id", help="<assignment>=<Canvas "
                                                                            "assignment id> "
                                                                            "(repeatable).")):
@@ -245,39 +281,41 @@ def export(course: Optional[Path] = CourseOpt,
     from autograder.outputs import write_exports
 
     root = _root(course)
-    for kind, path in write_exports(_results(root), out or root / "exports",
-                                    students=_roster(roster),
-                                    canvas_ids=_canvas_ids(canvas_id)).items():
+    students, ids = _roster(roster), _canvas_ids(canvas_id)
+    for kind, path in write_exports(_results(root), out or root / "exports", students=students,
+                                    canvas_ids=ids).items():
         typer.echo(f"{kind:8} {path}")
 
 
 @app.command()
-def report(course: Optional[Path] = CourseOpt,
-           out: Optional[Path] = typer.Option(None, help="HTML file (default: "
-                                                          "<course>/reports/report.html).")):
+def report(course: Path | None = CourseOpt,
+           out: Path | None = typer.Option(None, help="HTML file (default: "
+                                                      "<course>/reports/report.html).")):
     """Write the instructor report: distributions, item statistics, common wrong answers."""
     from autograder.outputs import write_report
 
     root = _root(course)
-    typer.echo(f"report written to {write_report(_results(root), out or root / 'reports' / 'report.html')}")
+    path = write_report(_results(root), out or root / "reports" / "report.html")
+    typer.echo(f"report written to {path}")
 
 
 @app.command()
 def demo(dest: Path = typer.Option(Path("demo-course"), help="Working folder for the demo "
                                                              "(replaced if it is an earlier demo)."),
-         workers: Optional[int] = typer.Option(None, help="Parallel kernels (default: one per core).")):
+         workers: int | None = typer.Option(None, min=1, help="Parallel kernels (default: one "
+                                                               "per core).")):
     """Run everything on a synthetic class: release, grade, feedback, exports, report."""
     from autograder.demo import run_demo, summary
 
     try:
-        result = run_demo(dest.resolve(), workers=workers, log=lambda m: typer.secho(m, fg=typer.colors.YELLOW, err=True))
+        result = run_demo(dest.resolve(), workers=workers, log=_warn)
     except FileExistsError as exc:
         _fail(str(exc))
     typer.echo(summary(result))
 
 
 @app.command()
-def guide(course: Optional[Path] = CourseOpt):
+def guide(course: Path | None = CourseOpt):
     """Regenerate the instructor guide's answer, mistake and epilogue tables from the key."""
     from autograder.guide import sync_guide
 

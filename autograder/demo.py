@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+from nbformat import NotebookNode
 
 from autograder import notebooks
 from autograder.assignments import ASSIGNMENTS, get
 from autograder.grading.pipeline import grade_class
-from autograder.grading.results import write_results
 from autograder.grading.sandbox import Limits, probe
 from autograder.outputs import write_exports, write_feedback, write_report
 from autograder.paths import course_root
@@ -39,24 +39,32 @@ class Demo:
     files: dict[str, Path]
 
 
+def copy_course(origin: Path, dest: Path) -> Path:
+    """The course as committed (case, source, release, config) into `dest`, without grading
+    leftovers or build products."""
+    dest.mkdir(parents=True, exist_ok=True)
+    skip = shutil.ignore_patterns("build", "__pycache__", ".ipynb_checkpoints")
+    for part in COURSE_PARTS:
+        src = origin / part
+        if src.is_dir():
+            shutil.copytree(src, dest / part, ignore=skip)
+        elif src.is_file():
+            shutil.copy2(src, dest / part)
+    return dest
+
+
 def fresh_course(dest: Path, origin: Path | None = None) -> Path:
-    """Copy the course (not its grading leftovers) into `dest`, replacing an earlier demo."""
-    origin = origin or course_root()
+    """Copy the course into `dest`, replacing an earlier demo (and nothing else)."""
     if dest.exists():
         if not (dest / MARKER).exists():
             raise FileExistsError(f"{dest} exists and is not a demo folder; choose another --dest")
         shutil.rmtree(dest)
-    dest.mkdir(parents=True)
-    skip = shutil.ignore_patterns("build", "__pycache__", ".ipynb_checkpoints")
-    for part in COURSE_PARTS:
-        src = origin / part
-        (shutil.copytree(src, dest / part, ignore=skip) if src.is_dir()
-         else shutil.copy2(src, dest / part))
+    copy_course(origin or course_root(), dest)
     (dest / MARKER).write_text("made by `autograder demo`; safe to delete\n")
     return dest
 
 
-def class_scenarios(course: Path, name: str) -> list[tuple[str, object]]:
+def class_scenarios(course: Path, name: str) -> list[tuple[str, NotebookNode | str]]:
     """(scenario, submission) pairs for one assignment."""
     a = get(name)
     good = solved(course, name)
@@ -120,7 +128,6 @@ def run_demo(dest: Path, workers: int | None = None, log=print) -> Demo:
 
     pd.DataFrame(roster).to_csv(roster_path, index=False)
     files["roster"] = roster_path
-    write_results(results, course / "exports" / "results.json")
     seconds["outputs"] = time.monotonic() - t
     return Demo(course, results, seconds, reason is None, files)
 

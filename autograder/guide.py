@@ -28,26 +28,24 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import pandas as pd
 
 from autograder.assignments import ASSIGNMENTS, get
 from autograder.casebook.exhibits import AS_OF, load, longdate, trim
 from autograder.kernel_checks import plain
-from autograder.paths import course_root, data_dir as default_data_dir
-from autograder.spec import Assignment, Check
+from autograder.paths import course_root
+from autograder.paths import data_dir as default_data_dir
+from autograder.spec import Assignment, Check, rounded
 
 GUIDE = "instructor_guide.md"
 BEGIN = "<!-- BEGIN GENERATED: {name} -->"
 END = "<!-- END GENERATED: {name} -->"
 _MARKER = re.compile(r"<!-- (BEGIN|END) GENERATED: ([a-z_]+) -->")
-
-# Epilogue material: file -> its date column (rows after AS_OF are not in the case).
-EPILOGUE_FILES = {"meta_capex": "announced", "llama_timeline": "date",
-                  "closed_lab_economics": "reported"}
 
 INLINE_CELLS = 8  # tables with more cells than this are shown in full below the item table
 
@@ -65,7 +63,7 @@ def number(x: float, kind: str | None = None) -> str:
         return "`True`" if x else "`False`"
     if isinstance(x, int):
         return f"{x:,}"
-    x = float(x)
+    x = rounded(float(x))  # the key's precision: last-bit noise must not reach the guide
     if not math.isfinite(x):
         return str(x)
     if x == int(x) and abs(x) < 1e15:
@@ -120,7 +118,7 @@ def item_label(check_id: str, variable: str | None = None) -> str:
 
 
 def _is_table(value) -> bool:
-    return isinstance(value, dict) and value and all(isinstance(v, dict) for v in value.values())
+    return isinstance(value, dict) and bool(value) and all(isinstance(v, dict) for v in value.values())
 
 
 def _scalar(value, kind: str) -> str:
@@ -203,7 +201,8 @@ def _assignment_answers(a: Assignment, folder: Path, number_: int) -> str:
     key = a.key(folder)
     inputs = a.inputs(folder)
     total = a.autograded_points + sum(a.manual.values())
-    rows, details = [], []
+    rows: list[list[str]] = []
+    details: list[str] = []
     for check in a.checks:
         points = f"{number(check.points)} + {number(check.format_points)}"
         if not check.hidden:
@@ -330,7 +329,7 @@ def glance_rows(data_dir: Path | None = None) -> list[Glance]:
     for lens, label in (("platform_lens", "platform"), ("capability_lens", "capability")):
         w = weights[lens]
         rows.append(Glance("1 VTDF", f"Layer weights, {label} lens ({' / '.join(layers)})",
-                           " / ".join(_percent(w[l], 0) for l in layers), "Exhibit 5",
+                           " / ".join(_percent(w[layer], 0) for layer in layers), "Exhibit 5",
                            tuple(float(x) for x in w)))
     ls = va["layer_scores"]
     meta = kv.META
@@ -340,7 +339,7 @@ def glance_rows(data_dir: Path | None = None) -> list[Glance]:
     rivals = ls.drop(index=meta)
     best = [(layer, rivals[layer].idxmax(), float(rivals[layer].max())) for layer in ls.columns]
     rows.append(Glance("1 VTDF", "Best rival in each layer",
-                       " · ".join(f"{l}: {f} {number(x, 'score')}" for l, f, x in best), "Q2",
+                       " · ".join(f"{layer}: {f} {number(x, 'score')}" for layer, f, x in best), "Q2",
                        tuple(x for _, _, x in best)))
     totals, ranks = va["totals"], va["ranks"]
     for lens, label in (("platform_lens", "platform"), ("capability_lens", "capability")):
@@ -352,7 +351,7 @@ def glance_rows(data_dir: Path | None = None) -> list[Glance]:
     trailing = va["trailing_layer"]
     gaps = rivals.max() - ls.loc[meta]
     rest = gaps.drop(trailing)
-    runners = [l for l in rest.index if abs(rest[l] - rest.max()) < 1e-9]
+    runners = [layer for layer in rest.index if abs(rest[layer] - rest.max()) < 1e-9]
     rows.append(Glance("1 VTDF", "Where Meta trails its best rival most (gap in layer score)",
                        f"{trailing} {number(float(gaps[trailing]), 'score')} "
                        f"(next: {' and '.join(runners)} {number(float(rest.max()), 'score')})",
@@ -419,7 +418,8 @@ def glance_rows(data_dir: Path | None = None) -> list[Glance]:
     api = ba["cheapest_api"]
     api_price = float(ba["api_prices"][api])
     api_cap = float(prices.set_index("model").loc[api, "capability_index"])
-    rows.append(Glance("2 Buyer", f"Cheapest adequate approved API (blended, {_percent(h['input_share'], 0)} input)",
+    rows.append(Glance("2 Buyer",
+                       f"Cheapest adequate approved API (blended, {_percent(h['input_share'], 0)} input)",
                        f"{api}: ${number(api_price, 'price')} per 1M (capability {number(api_cap)})",
                        "Q6, Q8(a)", (api_price, api_cap)))
     own = ba["selfhost_per_1m"]
@@ -458,7 +458,8 @@ def glance_rows(data_dir: Path | None = None) -> list[Glance]:
         host = str(prices.set_index("model").loc[hosted, "host"]).replace(" (hosted)", "")
         yearly = hp * h["monthly_tokens_m"] * 12
         rows.append(Glance("2 Buyer", "Cheapest adequate open model on a third-party host",
-                           f"{hosted} ({host}): ${number(hp, 'price')} per 1M, ${number(round(yearly))} a year",
+                           f"{hosted} ({host}): ${number(hp, 'price')} per 1M, "
+                           f"${number(round(yearly))} a year",
                            "Q13(c)", (hp, yearly)))
 
     # Board 3: scenarios
@@ -498,11 +499,13 @@ def glance_rows(data_dir: Path | None = None) -> list[Glance]:
     rp = sa["reversal_p"]
     now = float(probs[ks.COMMODITIZATION])
     after = ks.ev_at(payoffs, probs, ks.COMMODITIZATION, rp - 1e-6)
-    rows.append(Glance("3 Scenarios", "Probability of Commoditization victory at which the top option changes",
+    rows.append(Glance("3 Scenarios",
+                       "Probability of Commoditization victory at which the top option changes",
                        f"{number(rp, 'threshold')} ({_percent(rp)}; today {_percent(now, 0)}); "
                        f"{after.idxmax()} takes first place", "Q4(b)", (rp, now)))
     share = sa["best_share"]
-    rows.append(Glance("3 Scenarios", f"Share of {int(si['draws']):,} simulated draws in which each option is best",
+    rows.append(Glance("3 Scenarios",
+                       f"Share of {int(si['draws']):,} simulated draws in which each option is best",
                        " · ".join(f"{o} {_percent(float(x))}" for o, x in
                                   share.sort_values(ascending=False).items()), "Q5(a)",
                        tuple(float(x) for x in share)))
@@ -527,7 +530,8 @@ def epilogue_rows(data_dir: Path | None = None) -> list[dict]:
     capex = load("meta_capex", folder)
     for _, r in capex[capex["announced"] > AS_OF].iterrows():
         if r["kind"] == "guidance":
-            what, figure = f"Meta {r['period']} capex guidance", f"${trim(r['low_usd_b'])}–{trim(r['high_usd_b'])} billion"
+            what, figure = (f"Meta {r['period']} capex guidance",
+                            f"${trim(r['low_usd_b'])}–{trim(r['high_usd_b'])} billion")
         else:
             what, figure = f"Meta {r['period']} capex, reported", f"${trim(r['low_usd_b'])} billion"
         out.append({"date": r["announced"], "what": what, "figure": figure,
@@ -601,6 +605,9 @@ STATUS_ADVICE = {
     "unsandboxed": "Regrade with the sandbox (`--force`) as soon as it works; until then the "
                    "score stands but the feedback says it may change.",
     "needs manual grade": "Grade the written answer in formgrader against its rubric.",
+    "submitted, not graded": "A submission that came in (or changed) after the last `autograder "
+                             "grade`: run `autograder grade` again, which grades just these, "
+                             "then export. The export, feedback and report list them until then.",
 }
 
 

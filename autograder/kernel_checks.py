@@ -206,7 +206,8 @@ def _type_problem(name: str, kind: str, spec: dict) -> str | None:
     if want == "number" and kind != "number":
         return f"{name} should be a single number, got {kind}"
     if want in TYPE_NAMES and kind not in TYPE_NAMES[want]:
-        article = "a pandas " if want in ("DataFrame", "Series") else "a matplotlib " if want == "figure" else ""
+        article = ("a pandas " if want in ("DataFrame", "Series")
+                   else "a matplotlib " if want == "figure" else "")
         label = {"figure": "Figure", "str": "text (a str)"}.get(want, want)
         return f"{name} should be {article}{label}, got {kind}"
     return None

@@ -8,11 +8,22 @@ import sys
 from pathlib import Path
 
 
-def env() -> dict[str, str]:
-    """The environment nbgrader needs: it shells out to `alembic`, which lives beside this
-    Python, so that folder goes first on PATH even when the virtualenv is not activated."""
+def _with_bin_dir(path: str) -> str:
+    """PATH with this Python's folder first: nbgrader shells out to `alembic`, which lives
+    there, and the virtualenv may not be activated (`.venv/bin/autograder ...`)."""
     bin_dir = str(Path(sys.executable).parent)
-    return {**os.environ, "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")}
+    parts = path.split(os.pathsep) if path else []
+    return os.pathsep.join([bin_dir] + [p for p in parts if p != bin_dir])
+
+
+def env() -> dict[str, str]:
+    """The environment for an `nbgrader` subprocess."""
+    return {**os.environ, "PATH": _with_bin_dir(os.environ.get("PATH", ""))}
+
+
+def put_alembic_on_path() -> None:
+    """The same for nbgrader used in this process: a new gradebook runs `alembic heads`."""
+    os.environ["PATH"] = _with_bin_dir(os.environ.get("PATH", ""))
 
 
 def nbgrader(*args: str, cwd: Path, check: bool = True) -> subprocess.CompletedProcess:

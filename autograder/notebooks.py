@@ -13,7 +13,8 @@ from autograder.spec import Assignment, Check
 
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 CHECKS_CELL = "checks_import"  # the locked cell that imports the check functions
-CHECKS_SOURCE = "# Check functions used by the test cells (no answers inside).\nfrom checks import check_format, check_values"
+CHECKS_SOURCE = ("# Check functions used by the test cells (no answers inside).\n"
+                 "from checks import check_format, check_values")
 NBGRADER_KEYS = ("grade", "grade_id", "locked", "points", "schema_version", "solution", "task")
 SOLUTION_MARKERS = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.M)
 
@@ -112,7 +113,9 @@ def sync_test_cells(nb: NotebookNode, assignment: Assignment, key: dict, inputs)
             cells.append(test_cell(f"{check.id}_values", values_source(check, key[check.id]),
                                    check.points))
         for offset, cell in enumerate(cells, start=1):
-            at = find(nb, grade_id(cell))
+            cell_id = grade_id(cell)
+            assert cell_id is not None  # test_cell always sets the grade id
+            at = find(nb, cell_id)
             if at is None:
                 nb.cells.insert(answer + offset, cell)
             else:

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 CONFIG = "nbgrader_config.py"
+KERNEL_CHECKS = Path(__file__).with_name("kernel_checks.py")  # shipped beside each notebook
 
 
 def _is_course(folder: Path) -> bool:
@@ -45,6 +46,3 @@ def data_dir(root: Path | None = None) -> Path:
 def source_dir(root: Path | None = None) -> Path:
     return (root or course_root()) / "source"
 
-
-def release_dir(root: Path | None = None) -> Path:
-    return (root or course_root()) / "release"

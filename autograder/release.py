@@ -16,10 +16,9 @@ from pathlib import Path
 from autograder import notebooks
 from autograder.assignments import ASSIGNMENTS, get
 from autograder.nbgrader_run import nbgrader
-from autograder.paths import course_root
+from autograder.paths import KERNEL_CHECKS, course_root
 from autograder.spec import Assignment
 
-KERNEL_CHECKS = Path(__file__).with_name("kernel_checks.py")
 MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
 
 

@@ -8,14 +8,19 @@ costs only its own item's points.
 
 from __future__ import annotations
 
+import copy
+import hashlib
+import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from autograder.kernel_checks import matches, plain
 from autograder.paths import data_dir
 from autograder.tolerances import tolerance
 
+KEY_DIGITS = 12  # significant digits of every float in the key
 Inputs = Any  # whatever an assignment's `load` returns: the exhibit tables it needs
 
 
@@ -80,30 +85,45 @@ class Assignment:
 
     def key(self, folder: Path | None = None) -> dict[str, dict]:
         """Per check: expected value, tolerance, follow-through answers and mistake signatures,
-        all as plain data (what the hidden tests embed and the outside check compares)."""
+        all as plain data (what the hidden tests embed and the outside check compares).
+
+        Computed once per assignment and content of its data files (the solve is the costly
+        part), and returned as a fresh copy each time, so callers may change what they get."""
+        folder = folder or data_dir()
+        cache_id = (id(self), data_digest(folder, self.data_files))
+        if cache_id not in _KEYS:
+            _KEYS[cache_id] = (self, self._solve_key(folder))  # self kept: its id stays unique
+            while len(_KEYS) > 32:
+                _KEYS.pop(next(iter(_KEYS)))
+        return copy.deepcopy(_KEYS[cache_id][1])
+
+    def _solve_key(self, folder: Path) -> dict[str, dict]:
         inputs = self.inputs(folder)
         correct = self.solve(inputs, {})
         valued = [c for c in self.checks if c.hidden]
         wrong = {c.id: [(m, m.value(inputs, correct)) for m in c.mistakes if m.value]
                  for c in valued}
+        # One solve per catalogued mistake: every later answer that follows from it.
+        downstream = {(c.id, m.id): self.solve(inputs, {c.variable: value})
+                      for c in valued for m, value in wrong[c.id]}
         key: dict[str, dict] = {}
         for pos, check in enumerate(valued):
             tol = tolerance(check.tolerance)
-            expected = plain(correct[check.variable])
+            expected = rounded(plain(correct[check.variable]))
             accept: list = []
             for earlier in valued[:pos]:
-                for mistake, value in wrong[earlier.id]:
-                    follows = self.solve(inputs, {earlier.variable: value})[check.variable]
+                for mistake, _ in wrong[earlier.id]:
+                    follows = downstream[earlier.id, mistake.id][check.variable]
                     if follows is None:  # undefined downstream of this mistake: no credit to carry
                         continue
-                    follows = plain(follows)
+                    follows = rounded(plain(follows))
                     if not matches(follows, expected, tol) and not any(
                         matches(follows, a, tol) for a in accept
                     ):
                         accept.append(follows)
             mistakes = []
             for mistake, value in wrong[check.id]:
-                signature = plain(value)
+                signature = rounded(plain(value))
                 if matches(signature, expected, tol):
                     raise ValueError(
                         f"{self.name}/{check.id}: mistake {mistake.id!r} gives the right answer "
@@ -118,3 +138,31 @@ class Assignment:
             key[check.id] = {"expected": expected, "tol": tol, "accept": accept,
                              "mistakes": mistakes}
         return key
+
+
+# Keys already solved: (id of the Assignment, digest of its data files) -> (Assignment, key).
+_KEYS: dict[tuple[int, str], tuple[Assignment, dict[str, dict]]] = {}
+
+
+def data_digest(folder: Path, names: tuple[str, ...]) -> str:
+    """What an assignment's answers depend on: the bytes of its data files."""
+    h = hashlib.sha256()
+    for name in sorted(names):
+        path = Path(folder) / f"{name}.csv"
+        h.update(name.encode() + b"\0" + (path.read_bytes() if path.is_file() else b"missing"))
+    return h.hexdigest()
+
+
+def rounded(value, digits: int = KEY_DIGITS):
+    """Plain data with every float rounded to `digits` significant digits.
+
+    The last bits of a float depend on summation order (numpy/pandas version, SIMD path), so a
+    key written with full precision would differ from one machine to the next; every tolerance
+    is at least 1e-6, so 12 significant digits lose nothing a check can see."""
+    if isinstance(value, dict):
+        return {k: rounded(v, digits) for k, v in value.items()}
+    if isinstance(value, list):
+        return [rounded(v, digits) for v in value]
+    if isinstance(value, float) and math.isfinite(value):
+        return float(f"{value:.{digits}g}") + 0.0  # + 0.0 turns -0.0 into 0.0
+    return value

@@ -1,16 +1,32 @@
-"""Small helpers shared across the package."""
+"""Small helpers shared across the package: one way to read a submission time, one way to
+write a file so that nobody ever sees it half-written."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import os
+from datetime import datetime
+from pathlib import Path
 
-from dateutil import parser as dateparser
+from nbgrader.utils import parse_utc
 
 
 def parse_time(text: str) -> datetime:
     """A submission timestamp (nbgrader's timestamp.txt format, or ISO 8601) as naive UTC,
-    which is how nbgrader stores times in the gradebook."""
-    moment = dateparser.parse(text)
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
-    return moment
+    which is how nbgrader stores times in the gradebook (nbgrader's own parser)."""
+    return parse_utc(text)
+
+
+def atomic_write(path: Path, data: str | bytes) -> None:
+    """Write `path` by renaming a finished temporary file over it: a reader sees the old file or
+    the new one, never half of one, and a read-only old file (stock nbgrader leaves autograded/
+    files so) is replaced rather than refused."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        if isinstance(data, bytes):
+            tmp.write_bytes(data)
+        else:
+            tmp.write_text(data, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)

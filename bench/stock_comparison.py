@@ -17,15 +17,15 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
+from hostile import HOSTILE, submit_hostile  # noqa: E402
 from nbgrader.api import Gradebook  # noqa: E402
 
 from autograder import notebooks  # noqa: E402
+from autograder.demo import copy_course  # noqa: E402
 from autograder.grading.pipeline import grade_class  # noqa: E402
 from autograder.grading.sandbox import Limits  # noqa: E402
 from autograder.nbgrader_run import nbgrader  # noqa: E402
 from autograder.release import build_release  # noqa: E402
-from conftest import copy_course  # noqa: E402
-from hostile import HOSTILE, submit_hostile  # noqa: E402
 
 UNSAFE_UNCONFINED = {"fork-bomb", "memory-bomb"}
 
@@ -85,7 +85,7 @@ def ours(course: Path) -> dict[str, str]:
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        a, a1, b = (copy_course(Path(tmp) / n) for n in ("stock", "stock1", "ours"))
+        a, a1, b = (copy_course(REPO, Path(tmp) / n) for n in ("stock", "stock1", "ours"))
         safe = [c for c in HOSTILE if c.name not in UNSAFE_UNCONFINED]
         for course in (a, a1, b):
             build_release(course, ["vtdf"])

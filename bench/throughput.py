@@ -23,28 +23,26 @@ import argparse
 import itertools
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
+from nbclient import NotebookClient
+
+from autograder import notebooks
+from autograder.assignments import ASSIGNMENTS, get
+from autograder.demo import copy_course
+from autograder.grading.pipeline import grade_class
+from autograder.grading.sandbox import Limits, probe
+from autograder.nbgrader_run import nbgrader
+from autograder.release import build_release
+from autograder.synthetic import solved, submit, with_answer
+
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tests"))
-
-from nbclient import NotebookClient  # noqa: E402
-
-from autograder import notebooks  # noqa: E402
-from autograder.assignments import ASSIGNMENTS, get  # noqa: E402
-from autograder.grading.pipeline import grade_class  # noqa: E402
-from autograder.grading.sandbox import Limits, probe  # noqa: E402
-from autograder.nbgrader_run import nbgrader  # noqa: E402
-from autograder.release import build_release  # noqa: E402
-from autograder.synthetic import solved, submit, with_answer  # noqa: E402
-from conftest import copy_course  # noqa: E402
 
 
 def make_course(root: Path, count: int) -> Path:
-    course = copy_course(root)
+    course = copy_course(REPO, root)
     build_release(course)
     names = list(ASSIGNMENTS)
     variants = {}

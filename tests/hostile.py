@@ -7,12 +7,11 @@ assignment's 26 autograded points; a perfect submission scores 26.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
+from pathlib import Path
 
 import nbformat
-
-from pathlib import Path
 
 import autograder
 from autograder import notebooks
@@ -120,15 +119,17 @@ HOSTILE = [
         "    except OSError as e:\n        print('blocked', p, type(e).__name__)\n"
         "normalized = " + RIGHT), "graded", FULL),
     Hostile("writes-outside-its-folder", q1(
-        "for p in ['{course}/hacked.txt', '../../hacked.txt', '{course}/submitted/correct/vtdf/vtdf.ipynb']:\n"
+        "for p in ['{course}/hacked.txt', '../../hacked.txt', "
+        "'{course}/submitted/correct/vtdf/vtdf.ipynb']:\n"
         "    try:\n        open(p, 'w').write('x')\n        print('WROTE', p)\n"
         "    except OSError as e:\n        print('blocked', p, type(e).__name__)\n"
         "normalized = " + RIGHT), "graded", FULL),
     Hostile("network-to-loopback", q1(
-        "import socket\ntry:\n    socket.create_connection(('127.0.0.1', {port}), timeout=3)\n    print('CONNECTED')\n"
-        "except OSError as e:\n    print('blocked', type(e).__name__)\nnormalized = " + RIGHT), "graded", FULL),
-    Hostile("patches-math-isclose", q1("import math\nmath.isclose = lambda *a, **k: True\nnormalized = " + RAW),
-            "wrong", FULL - 4),
+        "import socket\ntry:\n    socket.create_connection(('127.0.0.1', {port}), timeout=3)\n"
+        "    print('CONNECTED')\nexcept OSError as e:\n    print('blocked', type(e).__name__)\n"
+        "normalized = " + RIGHT), "graded", FULL),
+    Hostile("patches-math-isclose", q1("import math\nmath.isclose = lambda *a, **k: True\n"
+                                       "normalized = " + RAW), "wrong", FULL - 4),
     Hostile("patches-numpy-isclose", q1("import numpy\nnumpy.isclose = lambda *a, **k: True\n"
                                         "normalized = " + RAW), "wrong", FULL - 6),
     # (a patched numpy.isclose also breaks matplotlib's labelling of the student's own chart)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import REPO
 from nbclient import NotebookClient
 from nbgrader.api import Gradebook
 
@@ -20,7 +21,6 @@ from autograder.kernel_checks import difference
 from autograder.nbgrader_run import nbgrader
 from autograder.release import release_manifest, verify
 from autograder.synthetic import blank, solved, with_answer
-from conftest import REPO
 
 # One xdist worker per assignment, so its single autograde run serves all its tests.
 pytestmark = pytest.mark.parametrize(

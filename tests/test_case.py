@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from seeds import QUOTE_WORDS, seed_quotations, seed_texts, words
 
 from autograder.casebook import AS_OF, EXHIBITS, build_case, render_case_text, word_count
 from autograder.casebook.exhibits import longdate, pct, trim, usd, usd_b
 from autograder.data import DataError
-from seeds import QUOTE_WORDS, seed_quotations, seed_texts, words
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "case" / "data"
@@ -70,7 +70,8 @@ def sections(page_html: str) -> dict[int, str]:
 
 
 def visible_text(page_html: str) -> str:
-    return htmlmod.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"<(style|script)\b.*?</\1>", " ", page_html, flags=re.S)))
+    return htmlmod.unescape(re.sub(r"<[^>]+>", " ",
+                                   re.sub(r"<(style|script)\b.*?</\1>", " ", page_html, flags=re.S)))
 
 
 # --- exhibits come from case/data ------------------------------------------------------------
@@ -136,7 +137,8 @@ def test_each_exhibit_changes_when_its_data_changes(data_copy, number, name):
 
 def test_built_page_takes_exhibits_from_the_data_folder_given(data_copy, page, tmp_path):
     perturb(data_copy, "model_prices", *PERTURB["model_prices"])
-    changed = sections(build_case(ROOT, out=tmp_path / "case.html", data=data_copy).read_text(encoding="utf-8"))
+    changed = sections(
+        build_case(ROOT, out=tmp_path / "case.html", data=data_copy).read_text(encoding="utf-8"))
     original = sections(page)
     assert changed[4] != original[4]
     assert changed[9] == original[9]
@@ -222,18 +224,23 @@ QUOTED = [
     # (file, row match, column, new text or None to bump, how the narrative must show the value)
     ("meta_financials", {"year": 2024}, "revenue_usd_b", None, usd_b),
     ("meta_financials", {"year": 2024}, "daily_active_people_b", None, lambda v: f"{trim(v)} billion people"),
-    ("meta_capex", {"period": "FY2024", "kind": "actual"}, "high_usd_b", None, lambda v: f"closed at {usd_b(v)}"),
-    ("meta_capex", {"period": "FY2025", "announced": "2025-01-29"}, "low_usd_b", None, lambda v: f"between {usd_b(v)}"),
+    ("meta_capex", {"period": "FY2024", "kind": "actual"}, "high_usd_b", None,
+     lambda v: f"closed at {usd_b(v)}"),
+    ("meta_capex", {"period": "FY2025", "announced": "2025-01-29"}, "low_usd_b", None,
+     lambda v: f"between {usd_b(v)}"),
     ("llama_license", {"clause": "Additional commercial terms (section 2)"}, "summary",
      "A licensee whose products had more than 750 million monthly active users must request a license",
      lambda v: "more than 750 million monthly active users"),
     ("llama_timeline", {"event": "Downloads >1B"}, "event", "Downloads >2B", lambda v: "passed 2 billion"),
     ("closed_lab_economics", {"metric": "API / model access"}, "value_usd_b", None, usd_b),
-    ("model_prices", {"model": "Claude 3.5 Sonnet"}, "output_usd_per_1m", None, lambda v: f"{usd(v)} per million output"),
+    ("model_prices", {"model": "Claude 3.5 Sonnet"}, "output_usd_per_1m", None,
+     lambda v: f"{usd(v)} per million output"),
     ("selfhost", {"parameter": "gpu_usd_per_hour"}, "value", None, lambda v: f"{usd(v)} an hour"),
-    ("selfhost", {"parameter": "monthly_tokens_m"}, "value", None, lambda v: f"{trim(v / 1000)} billion tokens"),
+    ("selfhost", {"parameter": "monthly_tokens_m"}, "value", None,
+     lambda v: f"{trim(v / 1000)} billion tokens"),
     ("build_vs_buy", {"parameter": "discount_rate"}, "value", None, lambda v: f"hurdle rate of {pct(v)}"),
-    ("vtdf_weights", {"layer": "Distribution"}, "platform_lens", None, lambda v: f"put {pct(v)} of the weight"),
+    ("vtdf_weights", {"layer": "Distribution"}, "platform_lens", None,
+     lambda v: f"put {pct(v)} of the weight"),
     ("platform_parallels", {"platform": "Windows Phone"}, "fact",
      "Microsoft wrote down the Nokia devices acquisition by $8.1B", lambda v: "by $8.1 billion"),
 ]
@@ -253,7 +260,8 @@ def test_quoted_probability_follows_the_data(data_copy, narrative):
     # Move probability between two futures so they still sum to one.
     table = pd.read_csv(data_copy / "scenarios.csv").set_index("future")["probability"]
     step = 0.02
-    edit_csv(data_copy, "scenarios", {"future": "Regulatory reset"}, {"probability": table["Regulatory reset"] + step})
+    edit_csv(data_copy, "scenarios", {"future": "Regulatory reset"},
+             {"probability": table["Regulatory reset"] + step})
     edit_csv(data_copy, "scenarios", {"future": "Convergence"}, {"probability": table["Convergence"] - step})
     expected = f"gave this future {pct(table['Regulatory reset'] + step)}"
     assert expected not in narrative
@@ -304,7 +312,8 @@ def test_no_run_of_twelve_words_from_a_seed(case_words):
     grams = {tuple(case[i : i + NGRAM]) for i in range(len(case) - NGRAM + 1)}
     for name, text in seed_texts().items():
         seed = words(text)
-        copied = [" ".join(seed[i : i + NGRAM]) for i in range(len(seed) - NGRAM + 1) if tuple(seed[i : i + NGRAM]) in grams]
+        copied = [" ".join(seed[i : i + NGRAM]) for i in range(len(seed) - NGRAM + 1)
+                  if tuple(seed[i : i + NGRAM]) in grams]
         assert not copied, f"{name}: copied run(s) {copied[:3]}"
 
 

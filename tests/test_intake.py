@@ -12,7 +12,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.grading.intake import (IntakeError, Limits, discover, intake, is_late)
+from autograder.grading.intake import IntakeError, Limits, discover, intake, is_late
 
 REPO = Path(__file__).resolve().parent.parent
 VTDF = (REPO / "release" / "vtdf" / "vtdf.ipynb").read_bytes()  # real grade ids: maps by content
@@ -307,7 +307,7 @@ def test_utf8_name_without_the_utf8_flag_is_recovered(tmp_path, course):
     """Is a member whose name bytes are UTF-8 but not flagged (read as cp437 by default) given
     its real name, so the student id is `José`?"""
     src = make_zip(tmp_path / "s.zip", [("JosXY.ipynb", VTDF)])
-    patch_name(src, b"JosXY.ipynb", "José.ipynb".encode("utf-8"))
+    patch_name(src, b"JosXY.ipynb", "José.ipynb".encode())
     with zipfile.ZipFile(src) as zf:
         assert zf.infolist()[0].flag_bits & 0x800 == 0
         assert zf.infolist()[0].filename != "José.ipynb"  # what zipfile alone makes of it
@@ -322,7 +322,7 @@ def test_info_zip_unicode_path_field_is_used(tmp_path, course):
 
     raw = b"Ren?.ipynb"
     info = zipfile.ZipInfo(raw.decode("ascii"), T1.timetuple()[:6])
-    utf8 = "René.ipynb".encode("utf-8")
+    utf8 = "René.ipynb".encode()
     info.extra = struct.pack("<HHBI", 0x7075, 5 + len(utf8), 1, binascii.crc32(raw)) + utf8
     src = make_zip(tmp_path / "s.zip", [(info, VTDF)])
     assert [s.student for s in intake(src, course).accepted] == ["René"]

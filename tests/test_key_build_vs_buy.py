@@ -12,8 +12,8 @@ import pytest
 
 from autograder import notebooks
 from autograder.assignments import build_vs_buy as assignment
-from autograder.key import build_vs_buy as key
 from autograder.kernel_checks import matches, plain, plain_format_problem
+from autograder.key import build_vs_buy as key
 from autograder.paths import source_dir
 from autograder.tolerances import tolerance
 

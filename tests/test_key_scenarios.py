@@ -296,3 +296,86 @@ def test_mistake_signatures_are_mutually_distinct():
         for i, (a, _, a_id) in enumerate(wrong):
             for b, _, b_id in wrong[i + 1:]:
                 assert not matches(a, b, item["tol"]), (check_id, a_id, b_id)
+
+
+# --- crossings on both sides of today's probability ------------------------------------------
+
+
+def two_sided():
+    """Two futures, four options, p(Boom) = 0.5 today. EV = Bust + p·(Boom − Bust):
+    Steady 10 (flat), Bull 4 + 10p (9 today), Bear 16 − 16p (8 today), Laggard 6 (flat)."""
+    probs = pd.Series([0.5, 0.5], index=FUTURES)
+    payoffs = pd.DataFrame({"Boom": [10, 14, 0, 6], "Bust": [10, 4, 16, 6]},
+                           index=["Steady", "Bull", "Bear", "Laggard"])
+    return probs, payoffs
+
+
+def three_futures():
+    """Three futures, p(Boom) = 0.4 today, Flat 0.2 and Bust 0.4 rescaled in proportion, so
+    without Boom an option earns c = (Flat + 2·Bust) / 3 and EV = c + p·(Boom − c):
+    Steady 10 (flat), Bull c = 4 → 4 + 12p (8.8 today), Bear c = 13 → 13 − 9p (9.4 today),
+    Laggard c = 6 → 6 − p (5.6 today)."""
+    probs = pd.Series([0.4, 0.2, 0.4], index=["Boom", "Flat", "Bust"])
+    payoffs = pd.DataFrame({"Boom": [10, 16, 4, 5], "Flat": [10, 7, 7, 8],
+                            "Bust": [10, 2.5, 16, 5]},
+                           index=["Steady", "Bull", "Bear", "Laggard"])
+    return probs, payoffs
+
+
+def test_two_sided_tables_by_hand():
+    """Are today's EVs in the two-sided tables the ones worked out in their docstrings?"""
+    probs, payoffs = two_sided()
+    assert key.expected_values(payoffs, probs).to_dict() == pytest.approx(
+        {"Steady": 10, "Bull": 9, "Bear": 8, "Laggard": 6})
+    probs, payoffs = three_futures()
+    # Bull 0.4·16 + 0.2·7 + 0.4·2.5 = 6.4 + 1.4 + 1 = 8.8; Bear 1.6 + 1.4 + 6.4 = 9.4
+    assert key.expected_values(payoffs, probs).to_dict() == pytest.approx(
+        {"Steady": 10, "Bull": 8.8, "Bear": 9.4, "Laggard": 5.6})
+
+
+def test_reversal_picks_the_upward_crossing_when_it_is_nearer():
+    """Steady leads at p = 0.5; Bear overtakes as p falls, Bull as p rises. Which is nearer?"""
+    probs, payoffs = two_sided()
+    # Bear: 16 − 16p = 10 at p = 0.375 (0.125 below today)
+    # Bull:  4 + 10p = 10 at p = 0.6   (0.1 above today): the nearer one
+    assert key.ev_at(payoffs, probs, "Boom", 0.375)["Bear"] == pytest.approx(10)
+    assert key.ev_at(payoffs, probs, "Boom", 0.6)["Bull"] == pytest.approx(10)
+    assert key.reversal_probability(payoffs, probs, "Boom") == pytest.approx(0.6)
+
+
+def test_reversal_picks_the_downward_crossing_when_it_is_nearer():
+    """With three futures, Bear overtakes Steady as p falls and Bull as p rises: which first?"""
+    probs, payoffs = three_futures()
+    # Bear: 13 − 9p = 10 at p = 1/3 (0.067 below today): the nearer one
+    # Bull:  4 + 12p = 10 at p = 0.5 (0.1 above today)
+    assert key.ev_at(payoffs, probs, "Boom", 1 / 3)["Bear"] == pytest.approx(10)
+    assert key.ev_at(payoffs, probs, "Boom", 0.5)["Bull"] == pytest.approx(10)
+    assert key.reversal_probability(payoffs, probs, "Boom") == pytest.approx(1 / 3)
+
+
+def leader_changes(payoffs, probs, future, steps=2000):
+    """Every probability on a grid at which the option with the highest EV (by key.ev_at)
+    differs from the one at the grid point before it."""
+    grid = np.linspace(0, 1, steps + 1)
+    leader = [key.ev_at(payoffs, probs, future, p).idxmax() for p in grid]
+    return [float(p) for p, before, now in zip(grid[1:], leader, leader[1:]) if now != before]
+
+
+@pytest.mark.parametrize("table, crossings, nearest", [
+    (two_sided, [0.375, 0.6], 0.6),
+    (three_futures, [1 / 3, 0.5], 1 / 3),
+])
+def test_two_sided_reversal_matches_a_fine_grid(table, crossings, nearest):
+    """On a grid of step 0.0005, does the leader change exactly where the hand arithmetic says,
+    and is the key's answer the change nearest today's probability?"""
+    probs, payoffs = table()
+    changes = leader_changes(payoffs, probs, "Boom")
+    near = 1.01 / 2000  # one grid step, plus float rounding
+    below = max(c for c in changes if c <= probs["Boom"])  # the grid has a change on each side
+    above = min(c for c in changes if c > probs["Boom"])
+    assert below == pytest.approx(crossings[0], abs=near)
+    assert above == pytest.approx(crossings[1], abs=near)
+    by_grid = min((below, above), key=lambda c: abs(c - probs["Boom"]))
+    exact = key.reversal_probability(payoffs, probs, "Boom")
+    assert exact == pytest.approx(by_grid, abs=near)
+    assert exact == pytest.approx(nearest)

@@ -24,12 +24,32 @@ import pytest
 
 from autograder.assignments import ASSIGNMENTS, get
 from autograder.grading.results import (
-    ERROR, GRADED, INVALID_NOTEBOOK, MANUAL, MISSING_CELL, SCORED, STATUSES, TAMPERED, TIMEOUT,
-    UNSANDBOXED, WRONG, ItemResult, SubmissionResult, read_results,
+    ERROR,
+    GRADED,
+    INVALID_NOTEBOOK,
+    MANUAL,
+    MISSING_CELL,
+    NOT_GRADED,
+    SCORED,
+    STATUSES,
+    TAMPERED,
+    TIMEOUT,
+    UNSANDBOXED,
+    WRONG,
+    ItemResult,
+    SubmissionResult,
+    read_results,
 )
 from autograder.outputs import (
-    common_wrong_values, discrimination_index, exportable_score, item_statistics,
-    needs_attention, status_counts, submission_status, write_exports, write_feedback,
+    common_wrong_values,
+    discrimination_index,
+    exportable_score,
+    item_statistics,
+    needs_attention,
+    status_counts,
+    submission_status,
+    write_exports,
+    write_feedback,
     write_report,
 )
 from autograder.outputs.exports import GRADES_COLUMNS, ITEM_COLUMNS
@@ -139,6 +159,11 @@ def _special(results: list[SubmissionResult]) -> None:
         if i.status == MANUAL:
             i.status, i.score, i.message = GRADED, i.max_score / 2, "see the rubric"
 
+    r = vt["s09"]  # resubmitted after the grading run: in submitted/, not graded as it is now
+    r.status, r.message = NOT_GRADED, "this version came in after the last grading run"
+    for i in r.items:
+        i.status, i.score, i.value, i.mistake = NOT_GRADED, None, None, None
+
 
 @pytest.fixture(scope="module")
 def klass(vtdf_key) -> list[SubmissionResult]:
@@ -214,7 +239,7 @@ def test_feedback_shows_every_item_with_its_points_status_and_message(klass, fee
     assert "s20" in page and r.timestamp in page
     rows = re.findall(r'<tr class="item" data-item="([^"]+)">(.*?)</tr>', page, re.S)
     assert [item for item, _ in rows] == [i.item for i in r.items]
-    for (item, row), result in zip(rows, r.items):
+    for (_item, row), result in zip(rows, r.items):
         assert str(markupsafe.escape(result.message)) in row
         if result.status in SCORED:
             assert f"{result.score:g} / {result.max_score:g}" in row
@@ -403,8 +428,8 @@ def test_grades_csv_leaves_ungradable_blank_never_zero(klass, roster, exports):
     def row(student, name="vtdf"):
         return rows[(name, student)]
 
-    for student, status in (("s00", INVALID_NOTEBOOK), ("s01", TIMEOUT), ("s02", GRADED),
-                            ("s03", GRADED)):
+    for student, _status in (("s00", INVALID_NOTEBOOK), ("s01", TIMEOUT), ("s02", GRADED),
+                             ("s03", GRADED)):
         assert row(student)["score"] == row(student)["raw_score"] == "", student
     assert row("s00")["status"] == INVALID_NOTEBOOK
     assert row("s01")["status"].startswith("timeout: q1_normalized")

@@ -8,12 +8,12 @@ import sys
 
 import pandas as pd
 import pytest
+from conftest import copy_course
 from nbgrader.api import Gradebook
 
 from autograder.paths import course_root
 from autograder.release import build_release
 from autograder.synthetic import solved, submit
-from conftest import copy_course
 
 
 def cli(course, *args):
@@ -54,3 +54,67 @@ def test_hand_grades_reach_the_exports_and_regrading_survives_read_only_files(tm
         os.chmod(path, 0o444)
     done = cli(course, "grade", "vtdf", "--student", "alice", "--force", "--workers", "1")
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_failed_gradebook_write_leaves_no_ledger(tmp_path):
+    """Is the gradebook committed before the ledger, so that when the gradebook write fails the
+    submission has no ledger and the next run grades it again (not "done" with no grade)?"""
+    from autograder.grading.gradebook import GradebookError
+    from autograder.grading.pipeline import LEDGER, grade_class, plan
+
+    course = copy_course(tmp_path / "course")
+    build_release(course, ["vtdf"])
+    submit(course, "alice", "vtdf", solved(course, "vtdf"))
+    empty = f"sqlite:///{tmp_path / 'other.db'}"  # a real gradebook without the assignment
+    with pytest.raises(GradebookError, match="has no assignment 'vtdf'"):
+        grade_class(course, ["vtdf"], sandbox=False, db=empty)
+    assert not (course / "autograded" / "alice" / "vtdf" / LEDGER).exists()
+    assert [j.student for j in plan(course).todo] == ["alice"]
+    done = cli(course, "grade", "vtdf", "--no-sandbox", "--db", empty)
+    assert done.returncode == 1 and "has no assignment 'vtdf'" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.slow
+def test_work_submitted_after_grading_is_listed_never_dropped(tmp_path):
+    """When a student resubmits after grading, do export, feedback and report list the
+    submission as "submitted, not graded" (blank score) and say so on stderr, instead of
+    leaving it out with exit 0; and does the next `grade` grade just that one?"""
+    from autograder.synthetic import with_answer
+
+    course = copy_course(tmp_path / "course")
+    build_release(course, ["vtdf"])
+    good = solved(course, "vtdf")
+    submit(course, "alice", "vtdf", good)
+    submit(course, "bob", "vtdf", good)
+    assert cli(course, "grade", "vtdf", "--workers", "1").returncode == 0
+    slip = with_answer(good, "q1_normalized", 'normalized = scores.set_index("criterion")[firms]')
+    submit(course, "bob", "vtdf", slip, timestamp="2025-04-02 09:00:00.000000 UTC")
+    submit(course, "carol", "vtdf", good)
+
+    done = cli(course, "export")
+    assert done.returncode == 0, done.stderr
+    assert "2 submission(s) are not graded" in done.stderr
+    assert "vtdf/bob" in done.stderr and "vtdf/carol" in done.stderr
+    grades = pd.read_csv(course / "exports" / "grades.csv", dtype=str).set_index("student_id")
+    assert set(grades.index) == {"alice", "bob", "carol"}
+    assert grades.loc["bob", "status"] == grades.loc["carol", "status"] == "submitted, not graded"
+    assert pd.isna(grades.loc["bob", "score"]) and grades.loc["alice", "score"] == "26"
+    canvas = pd.read_csv(course / "exports" / "canvas.csv", dtype=str)
+    assert pd.isna(canvas.loc[canvas["Student"] == "bob", "vtdf"].item())
+
+    done = cli(course, "feedback")
+    assert done.returncode == 0 and "vtdf/bob" in done.stderr
+    page = (course / "feedback" / "bob" / "vtdf" / "vtdf.html").read_text()
+    assert "Not graded yet" in page and "26 / " not in page
+    done = cli(course, "report")
+    assert done.returncode == 0 and "vtdf/carol" in done.stderr
+    assert "submitted, not graded" in (course / "reports" / "report.html").read_text()
+
+    done = cli(course, "grade", "vtdf", "--workers", "1")
+    assert done.returncode == 0
+    assert "graded 2 submission(s) (1 already graded and unchanged)" in done.stdout
+    done = cli(course, "export")
+    assert "not graded" not in done.stderr
+    grades = pd.read_csv(course / "exports" / "grades.csv", dtype=str).set_index("student_id")
+    assert grades.loc["bob", "score"] == "22" and grades.loc["carol", "score"] == "26"

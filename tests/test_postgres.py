@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import copy_course, seconds
 from nbgrader.api import Gradebook
 
 from autograder.grading.pipeline import grade_class
@@ -19,7 +20,6 @@ from autograder.grading.sandbox import Limits
 from autograder.nbgrader_run import nbgrader
 from autograder.release import build_release
 from autograder.synthetic import solved, submit, with_answer
-from conftest import copy_course
 
 pytestmark = pytest.mark.slow
 BIN = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
@@ -75,7 +75,7 @@ def test_grading_into_postgresql(tmp_path, postgres_url):
     submit(course, "bob", "vtdf", with_answer(good, "q1_normalized",
                                               'normalized = scores.set_index("criterion")[firms] / 5'))
     results = {r.student: r for r in grade_class(course, ["vtdf"], workers=2,
-                                                 limits=Limits(cell_seconds=30))}
+                                                 limits=Limits(cell_seconds=seconds(30)))}
     assert results["alice"].score == 26 and results["bob"].score == 23  # the range check passes
     with Gradebook(postgres_url) as gb:
         assert gb.find_submission("vtdf", "alice").score == 26

@@ -6,12 +6,12 @@ import shutil
 
 import nbformat
 import pytest
+from conftest import copy_course
 
 from autograder import notebooks
 from autograder.assignments import get
 from autograder.release import sync_source, verify
 from autograder.spec import Assignment, Check, Mistake
-from conftest import copy_course
 
 
 @pytest.fixture

@@ -6,25 +6,30 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+from pathlib import Path
 
 import pytest
+from conftest import copy_course, seconds
+from hostile import FULL, HOSTILE, submit_hostile
 from nbgrader.api import Gradebook
 
+import autograder
 from autograder.grading import pipeline
 from autograder.grading.results import GRADED, UNSANDBOXED
-from autograder.grading.sandbox import Limits, probe, slot_uid
+from autograder.grading.sandbox import Limits, _masked, _python_roots, probe, slot_uid
 from autograder.synthetic import solved, submit
-from conftest import copy_course
-from hostile import FULL, HOSTILE, submit_hostile
 
-pytestmark = pytest.mark.slow
-LIMITS = Limits(cell_seconds=6, notebook_seconds=60)
+# One xdist worker grades the hostile batch, once per run.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("untrusted")]
+LIMITS = Limits(cell_seconds=seconds(20), notebook_seconds=seconds(120))
 
 
 @pytest.fixture(scope="module")
@@ -59,17 +64,62 @@ def batch(built_course_module, listener):
     submit_hostile(course, HOSTILE, port, twins=True)
     started = time.monotonic()
     results = pipeline.grade_class(course, ["vtdf"], workers=2, limits=LIMITS)
-    seconds = time.monotonic() - started
-    return course, {r.student: r for r in results}, seconds
+    took = time.monotonic() - started
+    return course, {r.student: r for r in results}, took
+
+
+# Courses of these tests live outside the temp folder, which the sandbox replaces with a
+# private tmpfs anyway: there a course would be hidden by accident, and a leak test could not
+# tell that from hidden by design (nothing of the course is ever mounted).
+OUTSIDE_TMP = Path(os.environ.get("PARADOX_OUTSIDE_TMP", "/var/tmp"))
 
 
 @pytest.fixture(scope="module")
-def built_course_module(tmp_path_factory):
+def built_course_module():
     from autograder.release import build_release
 
-    course = copy_course(tmp_path_factory.mktemp("untrusted"))
-    build_release(course, ["vtdf"])
-    return course
+    folder = Path(tempfile.mkdtemp(prefix="paradox-untrusted-", dir=OUTSIDE_TMP))
+    try:
+        course = copy_course(folder / "course")
+        build_release(course, ["vtdf"])
+        yield course
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_the_hostile_course_is_outside_every_folder_the_sandbox_provides(built_course_module):
+    """Is the course of the leak tests outside /tmp and outside every folder mounted into the
+    sandbox, so that only the sandbox's design can keep it from student code?"""
+    course = built_course_module.resolve()
+    assert not course.is_relative_to(Path(tempfile.gettempdir()).resolve())
+    assert not any(course.is_relative_to(root) for root in _python_roots())
+
+
+@pytest.mark.install
+def test_the_package_with_the_key_is_hidden_from_student_code(tmp_path):
+    """Can a sandboxed kernel read the package that holds the answer key? It must not, whether
+    the package is installed as a copy inside site-packages (mounted, so masked) or in editable
+    mode from a checkout (never mounted). CI runs this under both kinds of install."""
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from autograder.grading.execute import execute
+    from autograder.grading.sandbox import claim_slot
+
+    package = Path(autograder.__file__).resolve().parent
+    targets = [package / "key" / "vtdf.py", package / "assignments" / "vtdf.py",
+               package / "spec.py"]
+    assert all(t.is_file() for t in targets)
+    code = ("for p in %r:\n    try:\n        open(p).read(1)\n        print('LEAK', p)\n"
+            "    except OSError as e:\n        print('blocked', type(e).__name__)\n"
+            % [str(t) for t in targets])
+    work = tmp_path / "work"
+    work.mkdir()
+    run = execute(new_notebook(cells=[new_code_cell(code)]), tmp_path, work, LIMITS,
+                  sandboxed=True, uid=slot_uid(claim_slot()))
+    text = json.dumps(run.nb.cells[0].outputs)
+    assert "LEAK" not in text and text.count("blocked") == len(targets), text
+    if any(package.is_relative_to(root) for root in map(Path, _python_roots())):
+        assert str(package) in _masked()  # a copy in site-packages: hidden by the mask
 
 
 def autograded(result):
@@ -220,7 +270,10 @@ def test_killed_run_resumes_and_grades_everyone_exactly_once(tmp_path):
     for student in students:
         submit(course, student, "vtdf", good)
     run = _grade_in_background(course)
-    ledgers = lambda: sorted(course.glob("autograded/*/vtdf/paradox-result.json"))
+
+    def ledgers():
+        return sorted(course.glob("autograded/*/vtdf/paradox-result.json"))
+
     deadline = time.monotonic() + 120
     while len(ledgers()) < 3 and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -245,7 +298,8 @@ def test_a_second_grader_on_the_same_course_is_refused(tmp_path):
     course = copy_course(tmp_path / "course")
     build_release(course, ["vtdf"])
     slow = with_answer(solved(course, "vtdf"), "q1_normalized",
-                       "import time\ntime.sleep(20)\nnormalized = (scores.set_index('criterion')[firms] - 1) / 4")
+                       "import time\ntime.sleep(20)\n"
+                       "normalized = (scores.set_index('criterion')[firms] - 1) / 4")
     submit(course, "slow", "vtdf", slow)
     first = _grade_in_background(course, "--cell-timeout", "60")
     try:

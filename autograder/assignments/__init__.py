@@ -6,7 +6,7 @@ import importlib
 
 from autograder.spec import Assignment
 
-ORDER = ("vtdf", "build_vs_buy", "scenarios")
+ORDER: tuple[str, ...] = ("vtdf", "build_vs_buy", "scenarios")
 
 
 def _load() -> dict[str, Assignment]:

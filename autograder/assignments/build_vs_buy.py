@@ -172,8 +172,8 @@ _PAYBACK_DISCOUNTED = "dlast + -dcum[dlast] / disc[dlast + 1]"
 
 def _annuity_cell(period: str = "Q4-2024", amount: str = "quarter",
                   formula: str = "-np.log(1 - amount * r / fee) / np.log(1 + r)") -> str:
-    pick = ('capex.loc[(capex["period"] == "{p}") & (capex["kind"] == "actual"), "low_usd_b"].iloc[0]'
-            .format(p=period))
+    pick = (f'capex.loc[(capex["period"] == "{period}") & (capex["kind"] == "actual"), "low_usd_b"].iloc[0]'
+            )
     source = pick if amount == "quarter" else amount
     return (f"amount = {source}\n"
             'fee = meta["buy_fee_per_year"]\n'
@@ -274,7 +274,8 @@ def _utilization_cell(room: str = 'api_price - buyer["staff_ops_usd_per_month"] 
                       scale: str = "") -> str:
     return ("api_price = api_prices[cheapest_api]\n"
             "# GPU cost per 1M tokens at 100% utilization; at utilization u it is full_load / u\n"
-            'full_load = buyer["gpus"] * buyer["gpu_usd_per_hour"] / (buyer["throughput_tokens_per_s"] * 3600 / 1e6)\n'
+            'full_load = buyer["gpus"] * buyer["gpu_usd_per_hour"] '
+            '/ (buyer["throughput_tokens_per_s"] * 3600 / 1e6)\n'
             f"room = {room}\n"
             f"breakeven_utilization = {scale}full_load / room\n"
             "breakeven_utilization")
@@ -294,7 +295,8 @@ def _rates_chart_cell(labels: bool = True, zero_line: bool = True) -> str:
 
 def _util_chart_cell(legend: bool = True) -> str:
     lines = ["utilizations = np.linspace(0.05, 1.0, 96)",
-             'full_load = buyer["gpus"] * buyer["gpu_usd_per_hour"] / (buyer["throughput_tokens_per_s"] * 3600 / 1e6)',
+             'full_load = buyer["gpus"] * buyer["gpu_usd_per_hour"] '
+             '/ (buyer["throughput_tokens_per_s"] * 3600 / 1e6)',
              'fixed = buyer["staff_ops_usd_per_month"] / buyer["monthly_tokens_m"]',
              "fig_util, ax = plt.subplots(figsize=(7, 4))",
              'ax.plot(utilizations, full_load / utilizations + fixed, label="Self-hosting, all-in")',
@@ -378,7 +380,8 @@ def _cheapest(i, a, threshold=True, access=True):
 
 def _most_capable(i, a):
     table = i["prices"].set_index("model")
-    ok = (table["access"] == key.APPROVED_ACCESS) & (table["capability_index"] >= i["buyer"]["adequacy_threshold"])
+    ok = ((table["access"] == key.APPROVED_ACCESS)
+          & (table["capability_index"] >= i["buyer"]["adequacy_threshold"]))
     return str(table.loc[ok, "capability_index"].idxmax())
 
 
@@ -532,7 +535,8 @@ CHECKS = (
             Mistake("mix-swapped",
                     "the input and output shares look swapped: the input share weights the "
                     "input price.",
-                    _prices_cell('(1 - share_in) * prices["input_usd_per_1m"] + share_in * prices["output_usd_per_1m"]'),
+                    _prices_cell('(1 - share_in) * prices["input_usd_per_1m"] '
+                                 '+ share_in * prices["output_usd_per_1m"]'),
                     lambda i, a: key.api_prices(i["prices"], 1 - i["buyer"]["input_share"])),
             Mistake("simple-average",
                     "a plain average of the input and output prices ignores the mix: weight them "
@@ -582,7 +586,8 @@ CHECKS = (
             Mistake("most-capable",
                     "adequate means good enough, not best: among the adequate approved APIs, "
                     "pick the cheapest.",
-                    "ok = " + _ADEQUATE + '\ncheapest_api = prices.loc[ok, "capability_index"].idxmax()\ncheapest_api',
+                    "ok = " + _ADEQUATE
+                    + '\ncheapest_api = prices.loc[ok, "capability_index"].idxmax()\ncheapest_api',
                     _most_capable),
         ),
     ),

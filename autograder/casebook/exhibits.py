@@ -13,10 +13,10 @@ import base64
 import html
 import io
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Callable, Iterable
 
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -112,7 +112,8 @@ def scenario_futures(folder: Path) -> list[str]:
     payoffs = load("scenario_payoffs", folder)
     missing = [f for f in futures if f not in payoffs.columns]
     if missing:
-        raise DataError(f"{folder / 'scenario_payoffs.csv'}: no column for future(s) {missing} (scenarios.csv)")
+        raise DataError(f"{folder / 'scenario_payoffs.csv'}: no column for future(s) {missing} "
+                        "(scenarios.csv)")
     for future in futures:
         if pd.to_numeric(payoffs[future], errors="coerce").isna().any():
             raise DataError(f"{folder / 'scenario_payoffs.csv'}: column {future!r} is not numeric")
@@ -274,7 +275,8 @@ def _financials(folder: Path) -> Rendered:
     years = fin["year"].astype(int).astype(str).tolist()
     xs = range(len(years))
     left.bar([x - 0.2 for x in xs], fin["revenue_usd_b"], width=0.4, label="Revenue", color="#1f4e79")
-    left.bar([x + 0.2 for x in xs], fin["advertising_revenue_usd_b"], width=0.4, label="Advertising", color="#8fb3d9")
+    left.bar([x + 0.2 for x in xs], fin["advertising_revenue_usd_b"], width=0.4, label="Advertising",
+             color="#8fb3d9")
     left.set_xticks(list(xs), years)
     left.set_ylabel("$ billion")
     left.set_title("Revenue and advertising revenue")
@@ -284,9 +286,10 @@ def _financials(folder: Path) -> Rendered:
     periods = sorted({p for p in capex["period"] if str(p).startswith("FY")})
     pos = {p: i for i, p in enumerate(periods)}
     actual = capex[(capex["kind"] == "actual") & capex["period"].isin(periods)]
-    right.bar([pos[p] for p in actual["period"]], actual["high_usd_b"], width=0.5, color="#1f4e79", label="Actual")
+    right.bar([pos[p] for p in actual["period"]], actual["high_usd_b"], width=0.5, color="#1f4e79",
+              label="Actual")
     guidance = capex[(capex["kind"] == "guidance") & capex["period"].isin(periods)]
-    label = "Guidance range (month announced)"  # legend entry on the first range only
+    label: str | None = "Guidance range (month announced)"  # legend entry on the first range only
     for period, rows in guidance.groupby("period", sort=False):
         for k, row in enumerate(rows.itertuples()):
             x = pos[period] + 0.35 + 0.25 * k
@@ -304,8 +307,10 @@ def _financials(folder: Path) -> Rendered:
 
     body = (
         _table(snapshot, "Meta Platforms: revenue and reach by year")
-        + _table(spend, f"Capital expenditure (incl. principal payments on finance leases): actuals and guidance announced by {longdate(AS_OF)}")
-        + _figure(fig, "Meta revenue by year; capital expenditure actuals and guidance ranges by announcement date")
+        + _table(spend, "Capital expenditure (incl. principal payments on finance leases): actuals and "
+                        f"guidance announced by {longdate(AS_OF)}")
+        + _figure(fig, "Meta revenue by year; capital expenditure actuals and guidance ranges by "
+                       "announcement date")
     )
     return Rendered(body, _merged(_sources(fin), _sources(capex)))
 
@@ -322,7 +327,8 @@ def _llama(folder: Path) -> Rendered:
         }
     )
     clauses = pd.DataFrame(
-        {"Clause": license_["clause"], "Version": license_["version"], "Summary": license_["summary"], "Rel.": license_["reliability"]}
+        {"Clause": license_["clause"], "Version": license_["version"], "Summary": license_["summary"],
+         "Rel.": license_["reliability"]}
     )
 
     fig = Figure(figsize=(9.5, 2.8))
@@ -363,7 +369,8 @@ RUN_RATE_BOX = (
     "anything it has yet earned in a year.</dd>"
     "{claim}</dl></div>"
 )
-CLAIM_DEFINITION = "<dt>Claim</dt><dd>A figure asserted in commentary without a primary source; treat with caution.</dd>"
+CLAIM_DEFINITION = ("<dt>Claim</dt><dd>A figure asserted in commentary without a primary source; "
+                    "treat with caution.</dd>")
 
 
 def _labs(folder: Path) -> Rendered:
@@ -453,9 +460,11 @@ def _vtdf(folder: Path) -> Rendered:
     fig = Figure(figsize=(7.5, 5.2))
     ax = fig.subplots()
     grid = scores[firms].to_numpy(dtype=float)
-    image = ax.imshow(grid, cmap="Blues", vmin=rubric["score"].min(), vmax=rubric["score"].max(), aspect="auto")
+    image = ax.imshow(grid, cmap="Blues", vmin=rubric["score"].min(), vmax=rubric["score"].max(),
+                      aspect="auto")
     ax.set_xticks(range(len(firms)), firms)
-    ax.set_yticks(range(len(scores)), [f"{l[0]}: {c}" for l, c in zip(scores["layer"], scores["criterion"])], fontsize=8)
+    ax.set_yticks(range(len(scores)),
+                  [f"{layer[0]}: {c}" for layer, c in zip(scores["layer"], scores["criterion"])], fontsize=8)
     for (i, j), value in pd.DataFrame(grid).stack().items():
         ax.text(j, i, _num(value), ha="center", va="center", fontsize=8,
                 color="white" if value >= 4 else "black")
@@ -504,9 +513,11 @@ def _scenarios(folder: Path) -> Rendered:
     payoffs = load("scenario_payoffs", folder)
     params = load("scenario_params", folder)
     future_table = pd.DataFrame(
-        {"Future": scenarios["future"], "Probability": scenarios["probability"].map(_num), "Description": scenarios["description"]}
+        {"Future": scenarios["future"], "Probability": scenarios["probability"].map(_num),
+         "Description": scenarios["description"]}
     )
-    payoff_table = payoffs[["option", "description", *futures]].rename(columns={"option": "Option", "description": "Description"})
+    payoff_table = payoffs[["option", "description", *futures]].rename(
+        columns={"option": "Option", "description": "Description"})
     for future in futures:
         payoff_table[future] = pd.to_numeric(payoff_table[future]).map(_num)
     param_table = pd.DataFrame(
@@ -515,7 +526,8 @@ def _scenarios(folder: Path) -> Rendered:
     )
     body = (
         _table(future_table, "Four futures and their working probabilities")
-        + _table(payoff_table, f"Payoff matrix: value of each option in each future ({_payoff_unit(payoffs)})")
+        + _table(payoff_table,
+                 f"Payoff matrix: value of each option in each future ({_payoff_unit(payoffs)})")
         + _table(param_table, "Decision-analysis parameters")
     )
     return Rendered(body)
@@ -545,21 +557,28 @@ def _parallels(folder: Path) -> Rendered:
 
 
 EXHIBITS: tuple[Exhibit, ...] = (
-    Exhibit(1, "Meta Platforms: financial snapshot and capital expenditure", ("meta_financials", "meta_capex"),
+    Exhibit(1, "Meta Platforms: financial snapshot and capital expenditure",
+            ("meta_financials", "meta_capex"),
             "Meta Platforms earnings releases, directly or via financial press.", False, 1, _financials),
     Exhibit(2, "Llama: releases, adoption and key license terms", ("llama_timeline", "llama_license"),
             "Meta announcements and Llama license texts; adoption figures via press.", False, 1, _llama),
-    Exhibit(3, "The closed labs' economics: OpenAI revenue, run-rate and API share", ("closed_lab_economics",),
+    Exhibit(3, "The closed labs' economics: OpenAI revenue, run-rate and API share",
+            ("closed_lab_economics",),
             "Press reports of OpenAI figures; OpenAI does not publish audited accounts.", False, 0, _labs),
     Exhibit(4, "Model price list at the as-of date", ("model_prices",),
-            "Provider price lists and their mirrors; capability index by the case writers (illustrative).", False, 1, _prices),
-    Exhibit(5, "VTDF scoring inputs: scores, rubric and weights", ("vtdf_scores", "vtdf_rubric", "vtdf_weights"),
-            "Case writers' illustrative assessment for teaching; not a rating by any analyst or company.", True, 1, _vtdf),
+            "Provider price lists and their mirrors; capability index by the case writers (illustrative).",
+            False, 1, _prices),
+    Exhibit(5, "VTDF scoring inputs: scores, rubric and weights",
+            ("vtdf_scores", "vtdf_rubric", "vtdf_weights"),
+            "Case writers' illustrative assessment for teaching; not a rating by any analyst or company.",
+            True, 1, _vtdf),
     Exhibit(6, "Build versus buy: firm-level parameters", ("build_vs_buy",),
-            "Case writers' illustrative parameters, anchored to the scale of Exhibit 1.", True, 0, _build_vs_buy),
+            "Case writers' illustrative parameters, anchored to the scale of Exhibit 1.",
+            True, 0, _build_vs_buy),
     Exhibit(7, "Enterprise self-hosting versus paying per token: parameters", ("selfhost",),
             "Case writers' parameter set; sourced rows cite their source in the table.", True, 0, _selfhost),
-    Exhibit(8, "Scenario inputs: four futures, four options", ("scenarios", "scenario_payoffs", "scenario_params"),
+    Exhibit(8, "Scenario inputs: four futures, four options",
+            ("scenarios", "scenario_payoffs", "scenario_params"),
             "Case writers' illustrative probabilities and payoffs for teaching.", True, 0, _scenarios),
     Exhibit(9, "Platform parallels: wins and losses", ("platform_parallels",),
             "Company filings and widely documented history, as graded in the table.", False, 0, _parallels),

@@ -99,7 +99,7 @@ async def _run(client: GradingClient, km: AsyncKernelManager, work: Path, limits
             client.async_execute(cwd=str(work), env=env, stdout=subprocess.DEVNULL,
                                  stderr=subprocess.DEVNULL),
             timeout=limits.notebook_seconds)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         deadline = client.current
     except DeadKernelError:
         died = client.current

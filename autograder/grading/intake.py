@@ -55,7 +55,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from autograder.grading import gradebook
 from autograder.spec import Assignment
+from autograder.utils import atomic_write, parse_time
 
 MiB = 1024 * 1024
 TIMESTAMP_FILE = "timestamp.txt"  # nbgrader's name for the submission time
@@ -169,17 +171,19 @@ def discover(course: Path, assignment: str | None = None,
 def is_late(course: Path, submission: Submission) -> bool:
     """nbgrader's rule: late if submitted after the assignment's due date in the gradebook
     (plus the student's extension there, if any). No time or no due date: not late."""
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import MissingEntry
 
     ts = submission.timestamp
     if ts is None:
         return False
     if ts.tzinfo is not None:
-        ts = (ts - ts.utcoffset()).replace(tzinfo=None)
-    db_url, course_id = _gradebook_url(Path(course))
-    if db_url.startswith("sqlite:///") and not Path(db_url[len("sqlite:///"):]).is_file():
+        offset = ts.utcoffset()
+        assert offset is not None  # an aware datetime has an offset
+        ts = (ts - offset).replace(tzinfo=None)
+    url, course_id = gradebook.course_gradebook(Path(course))
+    if url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).is_file():
         return False  # no gradebook yet: don't create one just to find no due date
-    with Gradebook(db_url, course_id) as gb:
+    with gradebook.opened(url, course_id) as gb:
         try:
             duedate = gb.find_assignment(submission.assignment).duedate
         except MissingEntry:
@@ -613,7 +617,7 @@ def _assignment_by_name(filename: str, assignments: list[Assignment]) -> Assignm
     """The assignment a name stands for: `VTDF`, `vtdf (1)`, `vtdf-2`, `vtdf_final`,
     `Copy of vtdf`, `vtdf-Copy1` all stand for vtdf; `alice_vtdf` does not."""
     stem = filename[:-len(".ipynb")] if filename.lower().endswith(".ipynb") else filename
-    keys = {}
+    keys: dict[str, Assignment] = {}
     for a in assignments:
         for key in ("".join(_tokens(a.name)), "".join(_tokens(Path(a.notebook).stem))):
             keys.setdefault(key, a)
@@ -699,10 +703,12 @@ def _resolve(candidates: list[_Candidate], run: _Run) -> None:
                       + ([_order(existing.timestamp)] if existing else []))
         top = [c for c in group if _order(c.timestamp) == top_key]
         older = [c for c in group if _order(c.timestamp) != top_key]
-        existing_on_top = existing is not None and _order(existing.timestamp) == top_key
-        digests = {c.member.digest for c in top} | ({existing.digest} if existing_on_top else set())
+        on_top = existing if existing is not None and _order(existing.timestamp) == top_key else None
+        existing_on_top = on_top is not None
+        digests = {c.member.digest for c in top} | ({on_top.digest} if on_top is not None else set())
         if len(digests) > 1 and not existing_on_top and all(c.order is not None for c in top):
-            last = max(c.order for c in top)  # Canvas: the later submission id wins a tie
+            # Canvas: the later submission id wins a tie
+            last = max(c.order for c in top if c.order is not None)
             older += [c for c in top if c.order != last]
             top = [c for c in top if c.order == last]
             digests = {c.member.digest for c in top}
@@ -714,17 +720,18 @@ def _resolve(candidates: list[_Candidate], run: _Run) -> None:
                 run.unmapped(c.member, f"ambiguous: {len(digests)} different notebooks for "
                                        f"{student}'s {name} at the same time ({when})")
             continue
-        winner = next((c for c in top if not existing_on_top or c.member.digest == existing.digest),
+        winner = next((c for c in top if on_top is None or c.member.digest == on_top.digest),
                       None)
         for c in top:
             if c is not winner:
+                assert winner is not None  # top always has a winner when it is not empty
                 run.ignored.append(f"{c.member.name} (the same notebook as {winner.member.name})")
         if winner is None:
             continue  # what is in submitted/ now is newer than anything in this source
         if existing is not None and not existing_on_top:
             _supersede_existing(existing, student, name, run)
-        if existing_on_top:  # already stored (an earlier intake, or nbgrader's own collect)
-            run.accepted.append(winner.record(existing.notebook))
+        if on_top is not None:  # already stored (an earlier intake, or nbgrader's own collect)
+            run.accepted.append(winner.record(on_top.notebook))
             continue
         target = folder / assignment.notebook
         _store(winner, folder, target)
@@ -744,10 +751,10 @@ def _existing(folder: Path, assignment: Assignment) -> _Existing | None:
 
 def _store(c: _Candidate, folder: Path, target: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    _atomic_copy(c.member.data, target)
+    atomic_write(target, Path(c.member.data).read_bytes())
     stamp = folder / TIMESTAMP_FILE
     if c.timestamp is not None:
-        _atomic_write(stamp, _format_timestamp(c.timestamp) + "\n")
+        atomic_write(stamp, _format_timestamp(c.timestamp) + "\n")
     else:
         stamp.unlink(missing_ok=True)
 
@@ -764,7 +771,7 @@ def _supersede_copy(c: _Candidate, run: _Run) -> None:
     _copy_if_new(c.member.data, target, c.member.digest, run.course)
     stamp = folder / TIMESTAMP_FILE
     if c.timestamp is not None and not stamp.is_file():
-        _atomic_write(stamp, _format_timestamp(c.timestamp) + "\n")
+        atomic_write(stamp, _format_timestamp(c.timestamp) + "\n")
     run.superseded.append(c.record(target))
 
 
@@ -805,12 +812,10 @@ def _format_timestamp(ts: datetime) -> str:
 
 
 def _parse_timestamp(path: Path) -> datetime | None:
-    from nbgrader.utils import parse_utc
-
     try:
         with path.open("rb") as fh:
             text = fh.read(1000).decode("utf-8").strip()
-        return parse_utc(text) if text else None
+        return parse_time(text) if text else None
     except (ValueError, OverflowError, TypeError, OSError):
         return None
 
@@ -818,21 +823,6 @@ def _parse_timestamp(path: Path) -> datetime | None:
 def _read_timestamp(folder: Path) -> datetime | None:
     stamp = folder / TIMESTAMP_FILE
     return _parse_timestamp(stamp) if stamp.is_file() else None
-
-
-def _gradebook_url(course: Path) -> tuple[str, str]:
-    """db_url and course_id from the course's nbgrader_config.py, as nbgrader would read them."""
-    from nbgrader.coursedir import CourseDirectory
-    from traitlets.config import Config
-    from traitlets.config.loader import PyFileConfigLoader
-
-    config = Config()
-    if (course / "nbgrader_config.py").is_file():
-        config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
-    settings = config.CourseDirectory
-    root = course / settings["root"] if "root" in settings else course  # nbgrader runs in course
-    coursedir = CourseDirectory(config=config, root=str(root.resolve()))
-    return coursedir.db_url, coursedir.course_id
 
 
 def _digest(path: Path) -> str:
@@ -849,19 +839,7 @@ def _copy_if_new(src: Path, target: Path, digest: str, course: Path) -> None:
     if target.is_file() and _digest(target) == digest:
         return
     target.parent.mkdir(parents=True, exist_ok=True)
-    _atomic_copy(src, target)
-
-
-def _atomic_copy(src: Path, target: Path) -> None:
-    tmp = target.with_name(f".{target.name}.intake-tmp")
-    shutil.copyfile(src, tmp)
-    os.replace(tmp, target)
-
-
-def _atomic_write(target: Path, text: str) -> None:
-    tmp = target.with_name(f".{target.name}.intake-tmp")
-    tmp.write_text(text)
-    os.replace(tmp, target)
+    atomic_write(target, src.read_bytes())
 
 
 def _inside(path: Path, root: Path) -> bool:

@@ -14,10 +14,10 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
 
 import nbformat
 from nbgrader.api import Gradebook
@@ -25,9 +25,10 @@ from tqdm import tqdm
 
 from autograder.assignments import get
 from autograder.grading import gradebook, intake
-from autograder.grading.results import ERROR, ItemResult, SubmissionResult
+from autograder.grading.results import ERROR, NOT_GRADED, SubmissionResult, from_dict
 from autograder.grading.sandbox import Limits, SandboxUnavailable, claim_slot, probe
-from autograder.grading.worker import Job, grade
+from autograder.grading.worker import Job, grade, whole
+from autograder.utils import atomic_write
 
 LEDGER = "paradox-result.json"
 LOCK = ".paradox-grading.lock"
@@ -56,8 +57,7 @@ def _ledger(course: Path, job: Job) -> Path:
 def read_ledger(path: Path) -> tuple[str, SubmissionResult] | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        items = [ItemResult(**i) for i in data["result"].pop("items")]
-        return data["digest"], SubmissionResult(**data["result"], items=items)
+        return data["digest"], from_dict(data["result"])
     except (OSError, ValueError, KeyError, TypeError):
         return None  # missing or half-written: grade again
 
@@ -65,7 +65,7 @@ def read_ledger(path: Path) -> tuple[str, SubmissionResult] | None:
 def plan(course: Path, assignments: list[str] | None = None, students: list[str] | None = None,
          force: bool = False) -> Plan:
     jobs = []
-    for name in assignments or [None]:
+    for name in assignments or (None,):
         for sub in intake.discover(course, name):
             if students and sub.student not in students:
                 continue
@@ -121,31 +121,26 @@ def _grade_job(job: Job, limits: Limits, sandboxed: bool):
 
 def _crashed(job: Job, exc: BaseException, sandboxed: bool) -> SubmissionResult:
     """The grader itself failed on this submission: say so, grade nothing as zero."""
-    a = get(job.assignment)
     why = f"the grader failed on this submission ({exc.__class__.__name__}: {exc}); regrade it"
-    items = [ItemResult(c.id, ERROR, None, c.points + c.format_points, why) for c in a.checks]
-    return SubmissionResult(job.student, job.assignment, ERROR, sandboxed, items, job.timestamp,
-                            job.late, message=why)
+    return whole(job, ERROR, why, sandboxed)
+
+
+def not_graded(job: Job) -> SubmissionResult:
+    """A submission that is in submitted/ but not graded as it is now (new, or changed since it
+    was graded): what the exports show instead of leaving it out."""
+    return whole(job, NOT_GRADED, "this version came in after the last grading run", sandboxed=True)
 
 
 def _store(course: Path, gb: Gradebook, job: Job, result: SubmissionResult, graded: str | None):
     folder = course / "autograded" / job.student / job.assignment
     folder.mkdir(parents=True, exist_ok=True)
     if graded is not None:
-        _replace(folder / get(job.assignment).notebook, graded)
+        atomic_write(folder / get(job.assignment).notebook, graded)
     if job.timestamp:
-        _replace(folder / "timestamp.txt", job.timestamp)
+        atomic_write(folder / "timestamp.txt", job.timestamp)
     gradebook.record(gb, result)  # committed before the ledger: a kill in between regrades
-    _replace(folder / LEDGER, json.dumps({"digest": _digest(job), "result": asdict(result)},
-                                         default=str))
-
-
-def _replace(path: Path, text: str) -> None:
-    """Write atomically, by renaming over the old file: it may be read-only (stock nbgrader
-    leaves autograded/ files so) and a half-written file must never be seen."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write(folder / LEDGER, json.dumps({"digest": _digest(job), "result": asdict(result)},
+                                             default=str))
 
 
 def grade_class(course: Path, assignments: list[str] | None = None,
@@ -167,8 +162,8 @@ def grade_class(course: Path, assignments: list[str] | None = None,
         workers = max(1, min(workers or os.cpu_count() or 1, len(work.todo)))
         bar = tqdm(total=len(work.todo), unit="submission", disable=not sys.stderr.isatty(),
                    desc="grading")
-        with ProcessPoolExecutor(workers) as pool, \
-                Gradebook(db or gradebook.db_url(course)) as gb:
+        url, course_id = gradebook.course_gradebook(course)
+        with ProcessPoolExecutor(workers) as pool, gradebook.opened(db or url, course_id) as gb:
             futures = {pool.submit(_grade_job, job, limits, sandbox): job for job in work.todo}
             for n, future in enumerate(as_completed(futures), start=1):
                 job = futures[future]

@@ -63,7 +63,7 @@ def _role(cell: NotebookNode, role: str, item: str | None = None) -> NotebookNod
 
 
 def prepare(submitted: NotebookNode, source: NotebookNode, assignment: Assignment) -> Prepared:
-    src = {notebooks.grade_id(c): c for c in source.cells if notebooks.grade_id(c)}
+    src = {gid: c for c in source.cells if (gid := notebooks.grade_id(c))}
     locked = {g for g, c in src.items() if c.metadata["nbgrader"].get("locked")}
     answers = {g for g, c in src.items() if c.metadata["nbgrader"].get("solution")}
     item_of = {c.id: c.id for c in assignment.checks}

@@ -1,13 +1,14 @@
 """What grading produces: one status and score per item of every submission.
 
 These records are what the gradebook, feedback, exports and the report are written from.
-A status says how an item ended; only GRADED, WRONG and TAMPERED items carry a score the
-student earned. The others could not be graded and are never exported as a plain zero.
+A status says how an item ended; only the SCORED statuses carry a score the student earned.
+The others could not be graded (or not yet) and are never exported as a plain zero.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,9 +22,10 @@ INVALID_NOTEBOOK = "invalid notebook"  # unreadable file: not JSON, empty, wrong
 TAMPERED = "tampered"        # the in-kernel test passed but the outside check did not
 UNSANDBOXED = "unsandboxed"  # graded without the sandbox (instructor's explicit opt-out)
 MANUAL = "needs manual grade"  # written answers, graded by hand in formgrader
+NOT_GRADED = "submitted, not graded"  # in submitted/, but new or changed since the last grading
 
 STATUSES = (GRADED, WRONG, TIMEOUT, ERROR, MISSING_CELL, INVALID_NOTEBOOK, TAMPERED,
-            UNSANDBOXED, MANUAL)
+            UNSANDBOXED, MANUAL, NOT_GRADED)
 SCORED = (GRADED, WRONG, TAMPERED, UNSANDBOXED)  # statuses whose score is a real grade
 
 
@@ -37,7 +39,7 @@ class ItemResult:
     mistake: str | None = None   # id of the catalogued mistake the answer matched
     value: Any = None       # the student's answer as plain data (for the report)
     in_kernel_passed: bool | None = None  # what the student's own kernel said
-    cells: dict[str, float | None] = field(default_factory=dict)  # nbgrader grade cell -> score
+    cells: Mapping[str, float | None] = field(default_factory=dict)  # nbgrader grade cell -> score
 
 
 @dataclass
@@ -70,11 +72,12 @@ def write_results(results: list[SubmissionResult], path: Path) -> Path:
     return path
 
 
+def from_dict(row: dict) -> SubmissionResult:
+    """A record as `asdict` (or results.json) gives it, back as a SubmissionResult."""
+    row = {k: v for k, v in row.items() if k not in ("score", "max_score")}  # derived
+    items = [ItemResult(**i) for i in row.pop("items")]
+    return SubmissionResult(**row, items=items)
+
+
 def read_results(path: Path) -> list[SubmissionResult]:
-    out = []
-    for row in json.loads(path.read_text(encoding="utf-8")):
-        row.pop("score", None)
-        row.pop("max_score", None)
-        items = [ItemResult(**i) for i in row.pop("items")]
-        out.append(SubmissionResult(**row, items=items))
-    return out
+    return [from_dict(row) for row in json.loads(path.read_text(encoding="utf-8"))]

@@ -59,8 +59,8 @@ def _python_roots() -> list[str]:
     """Folders the interpreter and its packages live in, to mount read-only."""
     roots = {sys.base_prefix, sys.prefix, os.path.realpath(sys.executable).rsplit("/bin/", 1)[0]}
     roots.update(p for p in site.getsitepackages() if os.path.isdir(p))
-    roots = sorted(r for r in roots if r and os.path.isdir(r))
-    return [r for r in roots if not any(r != o and r.startswith(o + "/") for o in roots)]
+    found = sorted(r for r in roots if r and os.path.isdir(r))
+    return [r for r in found if not any(r != o and r.startswith(o + "/") for o in found)]
 
 
 def _masked() -> list[str]:

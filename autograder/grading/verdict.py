@@ -14,8 +14,17 @@ from nbformat import NotebookNode
 
 from autograder.grading.execute import Execution
 from autograder.grading.prepare import ROLE, Prepared
-from autograder.grading.results import (ERROR, GRADED, MANUAL, MISSING_CELL, TAMPERED, TIMEOUT,
-                                        UNSANDBOXED, WRONG, ItemResult)
+from autograder.grading.results import (
+    ERROR,
+    GRADED,
+    MANUAL,
+    MISSING_CELL,
+    TAMPERED,
+    TIMEOUT,
+    UNSANDBOXED,
+    WRONG,
+    ItemResult,
+)
 from autograder.kernel_checks import plain_format_problem, verdict
 from autograder.spec import Assignment
 
@@ -103,6 +112,7 @@ def judge(assignment: Assignment, prepared: Prepared, run: Execution, key: dict,
                                          " — did you run the answer cell and keep the name?")))
             continue
         value = record.get("value")
+        problem: str | None
         if "unreadable" in record:
             problem = f"{check.variable}: {record['unreadable']}"
         else:

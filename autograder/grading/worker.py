@@ -6,7 +6,7 @@ import shutil
 import tempfile
 import time
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import nbformat
@@ -16,11 +16,10 @@ from autograder import notebooks
 from autograder.assignments import get
 from autograder.grading.execute import execute
 from autograder.grading.prepare import ROLE, InvalidNotebook, load_submission, prepare
-from autograder.grading.results import (ERROR, GRADED, INVALID_NOTEBOOK, MANUAL, TIMEOUT,
-                                        ItemResult, SubmissionResult)
+from autograder.grading.results import ERROR, GRADED, INVALID_NOTEBOOK, TIMEOUT, ItemResult, SubmissionResult
 from autograder.grading.sandbox import Limits, claim_slot, slot_uid
 from autograder.grading.verdict import judge
-from autograder.release import KERNEL_CHECKS
+from autograder.paths import KERNEL_CHECKS
 
 
 @dataclass(frozen=True)
@@ -33,19 +32,20 @@ class Job:
     late: bool = False
 
 
-@lru_cache(maxsize=None)
+@cache
 def _key(course: Path, assignment: str):
     a = get(assignment)
     folder = course / "case" / "data"
     return a.key(folder), a.inputs(folder), notebooks.read(course / "source" / a.name / a.notebook)
 
 
-def _unreadable(job: Job, reason: str, sandboxed: bool) -> SubmissionResult:
+def whole(job: Job, status: str, reason: str, sandboxed: bool) -> SubmissionResult:
+    """A submission none of whose items could be graded, every item with the same status and
+    reason and no score (an unreadable file, a grader failure, a submission not yet graded)."""
     a = get(job.assignment)
-    items = [ItemResult(c.id, INVALID_NOTEBOOK, None, c.points + c.format_points, reason)
-             for c in a.checks]
-    items += [ItemResult(m, INVALID_NOTEBOOK, None, p, reason) for m, p in a.manual.items()]
-    return SubmissionResult(job.student, job.assignment, INVALID_NOTEBOOK, sandboxed, items,
+    items = [ItemResult(c.id, status, None, c.points + c.format_points, reason) for c in a.checks]
+    items += [ItemResult(m, status, None, p, reason) for m, p in a.manual.items()]
+    return SubmissionResult(job.student, job.assignment, status, sandboxed, items,
                             job.timestamp, job.late, message=reason)
 
 
@@ -58,7 +58,7 @@ def grade(job: Job, limits: Limits, *, sandboxed: bool, slot: int | None = None
     try:
         submitted = load_submission(job.notebook)
     except (InvalidNotebook, OSError) as exc:
-        return _unreadable(job, str(exc), sandboxed), None
+        return whole(job, INVALID_NOTEBOOK, str(exc), sandboxed), None
     prepared = prepare(submitted, source, a)
     base = Path(tempfile.mkdtemp(prefix="paradox-grade-"))
     try:
@@ -67,7 +67,7 @@ def grade(job: Job, limits: Limits, *, sandboxed: bool, slot: int | None = None
         shutil.copytree(release, work, ignore=shutil.ignore_patterns(a.notebook, "__pycache__"))
         # The grader's own checks, whatever the release or the student holds.
         shutil.copyfile(KERNEL_CHECKS, work / "checks.py")
-        for attempt in range(2):  # a kernel that fails to start gets one more try
+        for _attempt in range(2):  # a kernel that fails to start gets one more try
             run = execute(nbformat.from_dict(prepared.nb), base, work, limits, sandboxed=sandboxed,
                           uid=slot_uid(claim_slot() if slot is None else slot) if sandboxed else None)
             if not run.start_error:
@@ -92,5 +92,3 @@ def grade(job: Job, limits: Limits, *, sandboxed: bool, slot: int | None = None
         cell.metadata.pop(ROLE, None)
     return result, graded
 
-
-__all__ = ["Job", "grade", "MANUAL"]

@@ -10,7 +10,7 @@ tokens per month. Pure Python, numpy and pandas: no numpy_financial.
 from __future__ import annotations
 
 import math
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -30,7 +30,7 @@ HOURS, MILLION, MONTHS = 3600, 1e6, 12
 # ---------------------------------------------------------------- Part A: Meta's program
 
 
-def live_share(years: Sequence[int], lag_months: float) -> np.ndarray:
+def live_share(years: Sequence[int] | np.ndarray, lag_months: float) -> np.ndarray:
     """Share of each year (t - 1, t] in which the built model is in use: 0 before the lag
     ends, pro rata in the year it ends, 1 after (an 18-month lag gives 0, 0.5, 1, ...)."""
     return np.clip(np.asarray(years, dtype=float) - lag_months / MONTHS, 0.0, 1.0)
@@ -61,7 +61,7 @@ def flows_from_params(p: dict) -> pd.DataFrame:
                       p["buy_integration_t0"], p["buy_fee_per_year"], p["buy_benefit_share"])
 
 
-def npv(rate: float, flows: Sequence[float]) -> float:
+def npv(rate: float, flows: Sequence[float] | np.ndarray) -> float:
     """NPV of end-of-year flows; flows[0] falls today (t = 0) and is not discounted."""
     values = np.asarray(flows, dtype=float)
     return float(np.sum(values / (1.0 + rate) ** np.arange(len(values))))
@@ -74,9 +74,12 @@ def npvs(flows: pd.DataFrame, rate: float) -> pd.Series:
 
 
 def find_root(f: Callable[[float], float], lo: float, hi: float,
-              tol: float = 1e-12) -> float | None:
+              tol: float = 0.0) -> float | None:
     """x in [lo, hi] with f(x) = 0 by bisection; None when f has the same sign at both ends.
-    (The notebook's setup cell defines the same helper.)"""
+
+    The notebook's setup cell defines the same helper, stopping at tol=1e-12 (far inside every
+    tolerance). The key runs it to the float's resolution, so the root it writes does not depend
+    on where a last-bit difference in f (another numpy, another CPU) happens to stop it."""
     f_lo, f_hi = f(lo), f(hi)
     if f_lo == 0:
         return float(lo)
@@ -86,6 +89,8 @@ def find_root(f: Callable[[float], float], lo: float, hi: float,
         return None
     for _ in range(200):
         mid = (lo + hi) / 2
+        if not lo < mid < hi:
+            break  # the interval cannot shrink any further
         f_mid = f(mid)
         if f_mid == 0:
             return float(mid)
@@ -98,7 +103,7 @@ def find_root(f: Callable[[float], float], lo: float, hi: float,
     return float((lo + hi) / 2)
 
 
-def sign_changes(flows: Sequence[float]) -> int:
+def sign_changes(flows: Sequence[float] | np.ndarray) -> int:
     signs = [v > 0 for v in np.asarray(flows, dtype=float) if v != 0]
     return sum(a != b for a, b in zip(signs, signs[1:]))
 
@@ -257,8 +262,3 @@ def breakeven_utilization(h: dict, api_price: float) -> float | None:
     full_load = gpu_cost_per_1m(h["gpus"], h["gpu_usd_per_hour"], h["throughput_tokens_per_s"], 1.0)
     room = api_price - h["staff_ops_usd_per_month"] / h["monthly_tokens_m"]
     return None if room == 0 else full_load / room
-
-
-def selfhost_cost_curve(h: dict, utilizations: Sequence[float]) -> pd.Series:
-    """Total self-hosting $ per 1M at each utilization (for the chart)."""
-    return pd.Series({float(u): float(selfhost_per_1m(h, u)["total"]) for u in utilizations})

@@ -13,7 +13,11 @@ Anything that could not be graded is exported blank with its status, never as a 
 from autograder.outputs.exports import exportable_score, submission_status, write_exports
 from autograder.outputs.feedback import render_feedback, write_feedback
 from autograder.outputs.report import (
-    common_wrong_values, discrimination_index, item_statistics, needs_attention, status_counts,
+    common_wrong_values,
+    discrimination_index,
+    item_statistics,
+    needs_attention,
+    status_counts,
     write_report,
 )
 

@@ -20,12 +20,25 @@ Files written into `out_dir`:
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from autograder.grading.results import (
-    ERROR, GRADED, INVALID_NOTEBOOK, MANUAL, MISSING_CELL, SCORED, STATUSES, TAMPERED, TIMEOUT,
-    UNSANDBOXED, WRONG, SubmissionResult, write_results,
+    ERROR,
+    GRADED,
+    INVALID_NOTEBOOK,
+    MANUAL,
+    MISSING_CELL,
+    NOT_GRADED,
+    SCORED,
+    STATUSES,
+    TAMPERED,
+    TIMEOUT,
+    UNSANDBOXED,
+    WRONG,
+    SubmissionResult,
+    write_results,
 )
 
 # The columns `nbgrader export` writes (nbgrader/plugins/export.py, CsvExportPlugin), in order.
@@ -119,6 +132,8 @@ def submission_status(result: SubmissionResult) -> str:
     The part before the first ":" or ";" is one of the statuses of
     `autograder.grading.results` (or "graded"), so a script can filter on it.
     """
+    if result.status == NOT_GRADED:
+        return NOT_GRADED  # every item is, for the same reason
     parts: list[str] = []
     if result.status != GRADED:
         parts.append(result.status)

@@ -21,8 +21,19 @@ from pathlib import Path
 from jinja2 import Environment
 
 from autograder.grading.results import (
-    ERROR, GRADED, INVALID_NOTEBOOK, MANUAL, MISSING_CELL, SCORED, TAMPERED, TIMEOUT, UNSANDBOXED,
-    WRONG, ItemResult, SubmissionResult,
+    ERROR,
+    GRADED,
+    INVALID_NOTEBOOK,
+    MANUAL,
+    MISSING_CELL,
+    NOT_GRADED,
+    SCORED,
+    TAMPERED,
+    TIMEOUT,
+    UNSANDBOXED,
+    WRONG,
+    ItemResult,
+    SubmissionResult,
 )
 from autograder.outputs.exports import _num, assignment_title, latest, registry_assignment
 
@@ -37,6 +48,7 @@ STUDENT_STATUS = {
     TAMPERED: ("Under review by your instructor", "review"),
     UNSANDBOXED: ("Graded", "ok"),
     MANUAL: ("Pending: graded by hand", "pending"),
+    NOT_GRADED: ("Not graded yet: this version of your notebook came in after grading", "pending"),
 }
 
 NOTE_UNSANDBOXED = ("This notebook was graded outside the usual isolated grading environment. "
@@ -167,8 +179,10 @@ td .id { display: block; color: #57606a; font-size: .8rem; font-family: monospac
 <p class="meta"><span>Student: <strong>{{ student }}</strong></span>
 <span>Submitted: {{ timestamp }}</span>
 {% if late %}<span class="late">Submitted late</span>{% else %}<span>On time</span>{% endif %}</p>
-<div class="total">Total: <strong>{{ total }}</strong>{% if total == "pending" %} (out of {{ max_score }}){% endif %}
-{% if pending %}<small>{{ pending }} points are pending: your instructor grades those answers by hand.</small>{% endif %}
+<div class="total">Total: <strong>{{ total }}</strong>\
+{% if total == "pending" %} (out of {{ max_score }}){% endif %}
+{% if pending %}\
+<small>{{ pending }} points are pending: your instructor grades those answers by hand.</small>{% endif %}
 {% if ungraded %}<small>{{ ungraded }} points could not be graded; see the items below.</small>{% endif %}
 </div>
 {% if problem %}<div class="problem">{{ problem }}.{% if message %} {{ message }}{% endif %}</div>

@@ -32,17 +32,28 @@ import io
 import json
 import math
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import pandas as pd
 from jinja2 import Environment
 
 from autograder.grading.results import (
-    MANUAL, SCORED, STATUSES, WRONG, SubmissionResult,
+    MANUAL,
+    SCORED,
+    STATUSES,
+    WRONG,
+    SubmissionResult,
 )
 from autograder.outputs.exports import (
-    REVIEW, _num, assignment_order, assignment_title, exportable_score, latest, max_points,
+    REVIEW,
+    _num,
+    assignment_order,
+    assignment_title,
+    exportable_score,
+    latest,
+    max_points,
     registry_assignment,
 )
 from autograder.outputs.feedback import item_label
@@ -322,7 +333,9 @@ def score_histogram(scores: Sequence[float], possible: float, title: str) -> str
     edges = list(range(0, math.ceil(top) + width, width))
     ax.hist(list(scores), bins=edges, color="#0969da", edgecolor="white")
     ax.set(title=title, xlabel="points", ylabel="students", xlim=(0, top))
-    ax.yaxis.get_major_locator().set_params(integer=True)
+    # The default locator is an AutoLocator (a MaxNLocator), which takes `integer`; the stub types
+    # get_major_locator() as the base Locator, whose set_params() takes no arguments.
+    ax.yaxis.get_major_locator().set_params(integer=True)  # type: ignore[call-arg]
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
@@ -364,31 +377,42 @@ img.histogram { display: block; max-width: 100%; border: 1px solid #d0d7de; }
 
 <h2>Summary</h2>
 <table class="summary">
-<thead><tr><th>Assignment</th><th>Submissions</th><th>With a score</th><th>Mean</th><th>Median</th><th>Points possible</th></tr></thead>
-<tbody>{% for a in assignments %}<tr><td>{{ a.title }} <code>{{ a.name }}</code></td><td class="n">{{ a.submissions }}</td>
-<td class="n">{{ a.scored }}</td><td class="n">{{ a.mean }}</td><td class="n">{{ a.median }}</td><td class="n">{{ a.possible }}</td></tr>
+<thead><tr><th>Assignment</th><th>Submissions</th><th>With a score</th><th>Mean</th><th>Median</th>\
+<th>Points possible</th></tr></thead>
+<tbody>{% for a in assignments %}<tr><td>{{ a.title }} <code>{{ a.name }}</code></td>\
+<td class="n">{{ a.submissions }}</td>
+<td class="n">{{ a.scored }}</td><td class="n">{{ a.mean }}</td><td class="n">{{ a.median }}</td>\
+<td class="n">{{ a.possible }}</td></tr>
 {% endfor %}</tbody>
 </table>
 
 {% for a in assignments %}
 <section class="assignment" data-assignment="{{ a.name }}">
 <h2>{{ a.title }}</h2>
-<img class="histogram" data-assignment="{{ a.name }}" alt="Score distribution for {{ a.name }}" src="data:image/png;base64,{{ a.histogram }}">
+<img class="histogram" data-assignment="{{ a.name }}" alt="Score distribution for {{ a.name }}" \
+src="data:image/png;base64,{{ a.histogram }}">
 <p class="muted">Scores of {{ a.scored }} submissions; {{ a.blank }} without an exported score are left out
 (not graded, or items to review). Items awaiting a hand grade count as not yet earned.</p>
 <h3>Items</h3>
 <table class="items" data-assignment="{{ a.name }}">
-<thead><tr><th>Item</th><th>Kind</th><th>Points</th><th>Scored</th><th>Mean</th><th>Full marks</th><th>Discrimination</th><th>Not graded</th><th>Pending</th></tr></thead>
-<tbody>{% for i in a["items"] %}<tr data-item="{{ i.item }}"><td>{{ i.label }} <code>{{ i.item }}</code></td><td>{{ i.kind }}</td>
-<td class="n">{{ i.max_score }}</td><td class="n">{{ i.n }}</td><td class="n">{{ i.mean }}</td><td class="n">{{ i.full }}</td>
-<td class="n{% if i.low %} low{% endif %}">{{ i.disc }}</td><td class="n">{{ i.not_graded }}</td><td class="n">{{ i.pending }}</td></tr>
+<thead><tr><th>Item</th><th>Kind</th><th>Points</th><th>Scored</th><th>Mean</th><th>Full marks</th>\
+<th>Discrimination</th><th>Not graded</th><th>Pending</th></tr></thead>
+<tbody>{% for i in a["items"] %}<tr data-item="{{ i.item }}"><td>{{ i.label }} <code>{{ i.item }}</code></td>\
+<td>{{ i.kind }}</td>
+<td class="n">{{ i.max_score }}</td><td class="n">{{ i.n }}</td><td class="n">{{ i.mean }}</td>\
+<td class="n">{{ i.full }}</td>
+<td class="n{% if i.low %} low{% endif %}">{{ i.disc }}</td><td class="n">{{ i.not_graded }}</td>\
+<td class="n">{{ i.pending }}</td></tr>
 {% endfor %}</tbody>
 </table>
 <h3>Most common wrong answers</h3>
 {% if a.wrong %}<table class="wrong" data-assignment="{{ a.name }}">
-<thead><tr><th>Item</th><th>Students</th><th>Share of wrong</th><th>Answer</th><th>Catalogued mistake</th><th>Diagnosis</th></tr></thead>
-<tbody>{% for w in a.wrong %}<tr><td><code>{{ w.item }}</code></td><td class="n">{{ w.count }}</td><td class="n">{{ w.share }}</td>
-<td class="value">{{ w.value }}</td><td>{% if w.mistake %}<code>{{ w.mistake }}</code>{% else %}<span class="muted">not catalogued</span>{% endif %}</td><td>{{ w.message }}</td></tr>
+<thead><tr><th>Item</th><th>Students</th><th>Share of wrong</th><th>Answer</th><th>Catalogued mistake</th>\
+<th>Diagnosis</th></tr></thead>
+<tbody>{% for w in a.wrong %}<tr><td><code>{{ w.item }}</code></td><td class="n">{{ w.count }}</td>\
+<td class="n">{{ w.share }}</td>
+<td class="value">{{ w.value }}</td><td>{% if w.mistake %}<code>{{ w.mistake }}</code>{% else %}\
+<span class="muted">not catalogued</span>{% endif %}</td><td>{{ w.message }}</td></tr>
 {% endfor %}</tbody>
 </table>{% else %}<p class="muted">No wrong answers.</p>{% endif %}
 </section>
@@ -398,20 +422,24 @@ img.histogram { display: block; max-width: 100%; border: 1px solid #d0d7de; }
 <p>Items per status:</p>
 <table class="statuses">
 <thead><tr><th>Status</th>{% for c in status_columns %}<th>{{ c }}</th>{% endfor %}</tr></thead>
-<tbody>{% for row in status_rows %}<tr><td>{{ row[0] }}</td>{% for v in row[1] %}<td class="n">{{ v }}</td>{% endfor %}</tr>
+<tbody>{% for row in status_rows %}<tr><td>{{ row[0] }}</td>{% for v in row[1] %}<td class="n">{{ v }}</td>\
+{% endfor %}</tr>
 {% endfor %}</tbody>
 </table>
 <p>Submissions per status:</p>
 <table class="submission-statuses">
 <thead><tr><th>Status</th>{% for c in status_columns %}<th>{{ c }}</th>{% endfor %}</tr></thead>
-<tbody>{% for row in submission_rows %}<tr><td>{{ row[0] }}</td>{% for v in row[1] %}<td class="n">{{ v }}</td>{% endfor %}</tr>
+<tbody>{% for row in submission_rows %}<tr><td>{{ row[0] }}</td>{% for v in row[1] %}\
+<td class="n">{{ v }}</td>{% endfor %}</tr>
 {% endfor %}</tbody>
 </table>
 
 <h2>Needs a person</h2>
 {% if attention %}<table class="attention">
-<thead><tr><th>Student</th><th>Assignment</th><th>Hand grading pending</th><th>Items to review</th><th>Notebook</th><th>Message</th></tr></thead>
-<tbody>{% for row in attention %}<tr><td>{{ row.student }}</td><td>{{ row.assignment }}</td><td>{{ row.manual }}</td><td>{{ row.review }}</td><td>{{ row.submission }}</td><td>{{ row.message }}</td></tr>
+<thead><tr><th>Student</th><th>Assignment</th><th>Hand grading pending</th><th>Items to review</th>\
+<th>Notebook</th><th>Message</th></tr></thead>
+<tbody>{% for row in attention %}<tr><td>{{ row.student }}</td><td>{{ row.assignment }}</td>\
+<td>{{ row.manual }}</td><td>{{ row.review }}</td><td>{{ row.submission }}</td><td>{{ row.message }}</td></tr>
 {% endfor %}</tbody>
 </table>{% else %}<p class="muted">Nobody.</p>{% endif %}
 

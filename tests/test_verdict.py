@@ -1,0 +1,265 @@
+"""The grader's verdict outside the kernel (autograder/grading/verdict.py:judge), on executed
+notebooks made by hand: a real submission prepared from the VTDF source, whose snapshot and
+test cells are given the outputs a kernel would have printed. No kernel runs, so every rule of
+`judge` is reached in milliseconds."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import nbformat
+import pytest
+from conftest import REPO
+
+from autograder import notebooks
+from autograder.assignments import vtdf
+from autograder.grading.execute import Execution
+from autograder.grading.prepare import ROLE, prepare
+from autograder.grading.results import (
+    ERROR,
+    GRADED,
+    MANUAL,
+    MISSING_CELL,
+    TAMPERED,
+    TIMEOUT,
+    UNSANDBOXED,
+    WRONG,
+)
+from autograder.grading.verdict import judge
+from autograder.kernel_checks import snapshot
+from autograder.synthetic import solved, with_answer
+
+A = vtdf.ASSIGNMENT
+TOP = {c.id: c.points + c.format_points for c in A.checks}  # q1 4, q2 4, q3 5, q4 3 + 3, q5 5, q6 2
+PERCENT = "totals = layer_scores @ (weights * 100)"  # the catalogued "percent-weights" slip
+
+
+@pytest.fixture(scope="module")
+def world():
+    """The answer key, the exhibit inputs, the instructor's source and the right answers,
+    the chart drawn as the solution draws it."""
+    inputs = A.inputs()
+    right = A.solve(inputs, {})
+    fig, ax = plt.subplots()
+    right["layer_scores"].plot.bar(ax=ax, rot=0)
+    ax.set(title="VTDF layer scores by firm", xlabel="Firm", ylabel="Layer score")
+    ax.legend(title="Layer")
+    right["fig"] = fig
+    yield {"key": A.key(), "inputs": inputs, "right": right, "solved": solved(REPO, "vtdf"),
+           "source": notebooks.read(REPO / "source" / "vtdf" / A.notebook)}
+    plt.close(fig)
+
+
+def cells_of(nb, role, item=None):
+    return [i for i, c in enumerate(nb.cells) if c.metadata.get(ROLE, {}).get("role") == role
+            and (item is None or c.metadata[ROLE].get("item") == item)]
+
+
+def executed(prepared, namespace, *, failed=(), blocked=(), printed=None, raised=None,
+             **stops) -> Execution:
+    """The prepared notebook as a kernel would leave it: each snapshot cell prints its record
+    of `namespace` (unless the item is `blocked`; `printed` adds lines before it), each test
+    cell whose grade id is in `failed` shows an error, and the answer cell of `raised` (an
+    item) shows a NameError."""
+    nb = nbformat.from_dict(prepared.nb)
+    for cell in nb.cells:
+        role, item = cell.metadata[ROLE]["role"], cell.metadata[ROLE].get("item")
+        if role == "snapshot":
+            lines = [] if item in blocked else [
+                snapshot(prepared.nonce, item, A.check(item).variable, namespace)]
+            lines = list((printed or {}).get(item, [])) + lines
+            cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=f"{line}\n")
+                            for line in lines]
+        elif role == "locked" and notebooks.grade_id(cell) in failed:
+            cell.outputs = [nbformat.v4.new_output("error", ename="AssertionError",
+                                                   evalue="the check failed", traceback=[])]
+        elif role == "answer" and item == raised:
+            cell.outputs = [nbformat.v4.new_output("error", ename="NameError",
+                                                   evalue="name 'x' is not defined", traceback=[])]
+    return Execution(nb=nb, seconds=0.0, **stops)
+
+
+def verdicts(world, prepared, run, *, sandboxed=True) -> dict:
+    items = judge(A, prepared, run, world["key"], world["inputs"], sandboxed=sandboxed)
+    return {r.item: r for r in items}
+
+
+def answers(world, **changed) -> dict:
+    return {**world["right"], **changed}
+
+
+@pytest.fixture()
+def prepared(world):
+    return prepare(world["solved"], world["source"], A)
+
+
+# --- values judged -------------------------------------------------------------------------
+
+
+def test_right_answers_earn_every_point(world, prepared):
+    """Does each right answer get GRADED with its value and format points, and each written
+    answer wait for a person?"""
+    got = verdicts(world, prepared, executed(prepared, world["right"]))
+    for check in A.checks:
+        r = got[check.id]
+        assert (r.status, r.score, r.max_score, r.mistake) == (GRADED, TOP[check.id],
+                                                               TOP[check.id], None), check.id
+        assert r.in_kernel_passed is True
+    assert got["q3_totals"].cells == {"q3_totals_format": 1.0, "q3_totals_values": 4.0}
+    assert got["q6_chart"].cells == {"q6_chart_format": 2.0}  # a chart: form only
+    for cell_id, points in A.manual.items():
+        assert (got[cell_id].status, got[cell_id].score, got[cell_id].max_score) == (
+            MANUAL, None, points)
+    assert sum(r.score for r in got.values() if r.score) == A.autograded_points == 26
+
+
+def test_catalogued_mistake_is_wrong_with_its_diagnosis_and_follow_through(world):
+    """Normalized scores divided by 5: the format point only, the "divided-by-5" diagnosis,
+    and full credit on layer scores that follow correctly from them."""
+    slip = world["inputs"]["scores"].set_index("criterion")[vtdf._firms(world["inputs"])] / 5
+    follows = A.solve(world["inputs"], {"normalized": slip})["layer_scores"]
+    prepared = prepare(with_answer(world["solved"], "q1_normalized",
+                                   'normalized = scores.set_index("criterion")[firms] / 5'),
+                       world["source"], A)
+    run = executed(prepared, answers(world, normalized=slip, layer_scores=follows),
+                   failed={"q1_normalized_values"})
+    got = verdicts(world, prepared, run)
+    q1 = got["q1_normalized"]
+    assert (q1.status, q1.score, q1.mistake, q1.in_kernel_passed) == (WRONG, 1.0, "divided-by-5",
+                                                                      False)
+    assert q1.cells == {"q1_normalized_format": 1.0, "q1_normalized_values": 0.0}
+    diagnosis = next(m.message for m in A.check("q1_normalized").mistakes if m.id == "divided-by-5")
+    assert diagnosis in q1.message
+    assert (got["q2_layer_scores"].status, got["q2_layer_scores"].score) == (GRADED, 4.0)
+    assert "follow-through" in got["q2_layer_scores"].message
+
+
+# --- the kernel's own tests against the grader's check ---------------------------------------
+
+
+@pytest.mark.parametrize("failed, status", [
+    (set(), TAMPERED),                      # the hidden test "passed" on a wrong value
+    ({"q3_totals_values"}, WRONG),          # the hidden test failed, as it should
+])
+def test_a_test_passing_inside_on_a_wrong_value_is_tampering(world, prepared, failed, status):
+    """Totals 100 times too large: worth the format point either way, but if the kernel's
+    tests all passed on them, the checks were bypassed."""
+    wrong = world["right"]["totals"] * 100
+    got = verdicts(world, prepared, executed(prepared, answers(world, totals=wrong), failed=failed))
+    r = got["q3_totals"]
+    assert (r.status, r.score, r.mistake) == (status, 1.0, "percent-weights")
+    assert r.in_kernel_passed is (status == TAMPERED)
+    assert got["q1_normalized"].status == GRADED  # the other items are not affected
+
+
+def test_a_wrong_format_behind_passing_tests_is_tampering(world, prepared):
+    """Raw 1–5 scores fail the format range outside; no test failed inside: tampered, 0."""
+    raw = world["inputs"]["scores"].set_index("criterion")[vtdf._firms(world["inputs"])]
+    run = executed(prepared, answers(world, normalized=raw))
+    r = verdicts(world, prepared, run)["q1_normalized"]
+    assert (r.status, r.score) == (TAMPERED, 0.0)
+
+
+def test_stderr_from_a_test_cell_counts_as_a_failed_test(world, prepared):
+    run = executed(prepared, answers(world, totals=world["right"]["totals"] * 100))
+    at = next(i for i in cells_of(run.nb, "locked", "q3_totals")
+              if notebooks.grade_id(run.nb.cells[i]) == "q3_totals_values")
+    run.nb.cells[at].outputs = [nbformat.v4.new_output("stream", name="stderr", text="boom\n")]
+    assert verdicts(world, prepared, run)["q3_totals"].status == WRONG
+
+
+@pytest.mark.parametrize("failed, status, score", [
+    (set(), TAMPERED, 0.0),                                       # blocked, tests "passed"
+    ({"q3_totals_format", "q3_totals_values"}, ERROR, None),      # blocked, tests failed
+])
+def test_no_snapshot_record(world, prepared, failed, status, score):
+    """If the grader cannot read the answer, passing tests mean tampering, failing ones an
+    error that is not graded."""
+    run = executed(prepared, world["right"], blocked={"q3_totals"}, failed=failed)
+    r = verdicts(world, prepared, run)["q3_totals"]
+    assert (r.status, r.score) == (status, score)
+
+
+def test_a_record_with_another_nonce_is_ignored(world, prepared):
+    """A forged line carrying the right answer but not this run's nonce: does the grader
+    ignore it, alone (tampered) and in front of the real record (judged on the real one)?"""
+    forged = snapshot("0" * 16, "q3_totals", "totals", world["right"])
+    assert prepare(world["solved"], world["source"], A).nonce != prepared.nonce  # fresh per run
+    alone = executed(prepared, world["right"], blocked={"q3_totals"},
+                     printed={"q3_totals": [forged]})
+    assert verdicts(world, prepared, alone)["q3_totals"].status == TAMPERED
+    wrong = answers(world, totals=world["right"]["totals"] * 100)
+    before = executed(prepared, wrong, printed={"q3_totals": [forged]}, failed={"q3_totals_values"})
+    r = verdicts(world, prepared, before)["q3_totals"]
+    assert (r.status, r.mistake) == (WRONG, "percent-weights")
+
+
+def test_an_undefined_answer_is_an_error(world, prepared):
+    """`totals` never assigned, its answer cell raising NameError: an error that earns
+    nothing. (Whether it scores 0 or None is results.py's policy, so either is accepted.)"""
+    namespace = {k: v for k, v in world["right"].items() if k != "totals"}
+    run = executed(prepared, namespace, raised="q3_totals", failed={"q3_totals_format",
+                                                                    "q3_totals_values"})
+    r = verdicts(world, prepared, run)["q3_totals"]
+    assert r.status == ERROR and not r.score
+    assert "totals" in r.message and "NameError" in r.message
+
+
+# --- runs that stopped ---------------------------------------------------------------------
+
+
+def test_a_cell_that_timed_out(world, prepared):
+    answer = cells_of(prepared.nb, "answer", "q3_totals")[0]
+    run = executed(prepared, world["right"], blocked={"q3_totals"}, timed_out={answer})
+    got = verdicts(world, prepared, run)
+    assert (got["q3_totals"].status, got["q3_totals"].score) == (TIMEOUT, None)
+    assert got["q4_ranks"].status == GRADED  # later cells ran
+
+
+@pytest.mark.parametrize("stop, status", [("deadline_at", TIMEOUT), ("died_at", ERROR)])
+def test_items_after_the_notebook_stopped(world, prepared, stop, status):
+    """The notebook limit reached, or the kernel dead, at the ranks' answer cell: items
+    before it are graded, it and every later item are not (score None)."""
+    at = cells_of(prepared.nb, "answer", "q4_ranks")[0]
+    later = {"q4_ranks", "q4_trailing_layer", "q5_reversal", "q6_chart"}
+    got = verdicts(world, prepared, executed(prepared, world["right"], blocked=later, **{stop: at}))
+    for item in ("q1_normalized", "q2_layer_scores", "q3_totals"):
+        assert got[item].status == GRADED
+    for item in later:
+        assert (got[item].status, got[item].score) == (status, None), item
+
+
+def test_a_kernel_that_never_started(world, prepared):
+    run = executed(prepared, world["right"], blocked={c.id for c in A.checks},
+                   start_error="kernel died before replying to kernel_info")
+    got = verdicts(world, prepared, run)
+    for check in A.checks:
+        assert (got[check.id].status, got[check.id].score) == (ERROR, None)
+    assert {got[m].status for m in A.manual} == {MANUAL}
+
+
+# --- how it was run, and what was submitted ----------------------------------------------------
+
+
+def test_unsandboxed_runs_say_so_but_tampering_still_shows(world, prepared):
+    wrong = answers(world, totals=world["right"]["totals"] * 100)
+    got = verdicts(world, prepared, executed(prepared, wrong), sandboxed=False)
+    assert (got["q1_normalized"].status, got["q1_normalized"].score) == (UNSANDBOXED, 4.0)
+    assert got["q3_totals"].status == TAMPERED
+
+
+def test_deleted_cells_are_missing_not_zero(world):
+    """The layer scores' answer cell and a written answer deleted: both "missing cell",
+    with no score, while the other items are judged as usual."""
+    nb = nbformat.from_dict(world["solved"])
+    for cell_id in ("q2_layer_scores", "q7a_paradox_layer"):
+        del nb.cells[notebooks.find(nb, cell_id)]
+    prepared = prepare(nb, world["source"], A)
+    assert set(prepared.missing) == {"q2_layer_scores", "q7a_paradox_layer"}
+    got = verdicts(world, prepared, executed(prepared, world["right"]))
+    for item in prepared.missing:
+        assert (got[item].status, got[item].score) == (MISSING_CELL, None)
+    assert got["q1_normalized"].status == GRADED
+    assert (got["q7b_moat_or_subsidy"].status, got["q7b_moat_or_subsidy"].score) == (MANUAL, None)
