@@ -1,3 +1,3 @@
-"""The Platform Paradox course: case build, answer key, release build and grading."""
+"""Open by Design, the course: case build, answer key, release build and grading."""
 
 __version__ = "0.1.0"

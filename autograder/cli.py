@@ -30,7 +30,7 @@ from autograder.assignments import ORDER
 from autograder.paths import course_root
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="The Platform Paradox course: build the case, release, grade.")
+                  help="Open by Design, the course: build the case, release, grade.")
 
 # Assignment names are checked once, by the command line parser, for every verb.
 AssignmentName = Enum("AssignmentName", {name: name for name in ORDER}, type=str)  # type: ignore[misc]

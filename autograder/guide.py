@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,8 +36,13 @@ from typing import Any
 import pandas as pd
 
 from autograder.assignments import ASSIGNMENTS, get
-from autograder.casebook.exhibits import AS_OF, load, longdate, trim
+from autograder.casebook.formats import longdate, trim
+from autograder.data import AS_OF, EPILOGUE, epilogue, load
 from autograder.kernel_checks import plain
+from autograder.key import boards
+from autograder.key import scenarios as ks
+from autograder.key.build_vs_buy import gpu_cost_per_1m, quarter_capex, tokens_per_second
+from autograder.key.vtdf import META
 from autograder.paths import course_root
 from autograder.paths import data_dir as default_data_dir
 from autograder.spec import Assignment, Check, rounded
@@ -289,227 +294,246 @@ def _runs(values: list[float]) -> str:
     return ", ".join(out)
 
 
-def hurwicz_intervals(payoffs: pd.DataFrame, steps: int = 20000) -> list[tuple[float, float, str]]:
-    """For α from 0 to 1: the option the Hurwicz rule picks on each interval (lo, hi, option),
-    ends found where the winning lines cross."""
-    import numpy as np
+def _signed(x: float) -> str:
+    return ("+" if x > 0 else "") + number(x)
 
-    from autograder.key import scenarios as ks
 
-    w, b = ks.worst_case(payoffs), ks.best_case(payoffs)
-    grid = np.linspace(0.0, 1.0, steps + 1)
-    values = w.to_numpy()[None, :] + grid[:, None] * (b - w).to_numpy()[None, :]
-    winners = [str(payoffs.index[k]) for k in values.argmax(axis=1)]  # first on ties, as idxmax
-    out, start = [], 0.0
-    for i in range(1, len(grid)):
-        if winners[i] != winners[i - 1]:
-            left, right = winners[i - 1], winners[i]
-            slope = (b[left] - w[left]) - (b[right] - w[right])
-            cross = float((w[right] - w[left]) / slope) if slope else float(grid[i])
-            out.append((start, cross, left))
-            start = cross
-    out.append((start, 1.0, winners[-1]))
-    return out
+def _board(name: str) -> Callable[..., Glance]:
+    """row(quantity, value, source, numbers=()) -> a Glance on board `name`."""
+    def row(quantity: str, value: str, source: str, numbers: Iterable[Any] = ()) -> Glance:
+        return Glance(name, quantity, value, source, tuple(float(x) for x in numbers))
+    return row
+
+
+def _vtdf_board(folder: Path) -> list[Glance]:
+    """Board 1: the VTDF grid, both lenses and the reversal weight."""
+    row = _board("1 VTDF")
+
+    v = get("vtdf")
+    weights, answers = v.inputs(folder)["weights"], v.answers(folder)
+    layers, totals, ranks = answers["layer_scores"], answers["totals"], answers["ranks"]
+    names = " / ".join(layers.columns)
+    rows = [row(f"Layer weights, {lens.split('_')[0]} lens ({names})",
+                " / ".join(_percent(w, 0) for w in weights[lens]), "Exhibit 5", weights[lens])
+            for lens in ("platform_lens", "capability_lens")]
+    rows.append(row(f"Meta's layer scores ({names})",
+                    " / ".join(number(float(x), "score") for x in layers.loc[META]), "Q2",
+                    layers.loc[META]))
+    rivals = boards.best_rivals(layers, META)
+    rows.append(row("Best rival in each layer",
+                    " · ".join(f"{layer}: {r.rival} {number(r.score, 'score')}"
+                               for layer, r in rivals.iterrows()), "Q2", rivals["score"]))
+    for lens in ("platform_lens", "capability_lens"):
+        order = totals[lens].sort_values(ascending=False)
+        rows.append(row(f"Weighted totals, {lens.split('_')[0]} lens (rank)",
+                        " · ".join(f"{f} {number(round(x, 3))} ({ranks.loc[f, lens]})"
+                                   for f, x in order.items()), "Q3, Q4", order))
+    trailing = answers["trailing_layer"]
+    rest = rivals["gap"].drop(trailing)
+    runners = [layer for layer, gap in rest.items() if abs(gap - rest.max()) < 1e-9]
+    rows.append(row("Where Meta trails its best rival most (gap in layer score)",
+                    f"{trailing} {number(rivals.loc[trailing, 'gap'], 'score')} "
+                    f"(next: {' and '.join(runners)} {number(rest.max(), 'score')})", "Q4(b)",
+                    (rivals.loc[trailing, "gap"], rest.max())))
+    weakest = layers.loc[META].idxmin()
+    rows.append(row("Meta's own weakest layer (not the same question)",
+                    f"{weakest} {number(layers.loc[META, weakest], 'score')}", "Q2",
+                    (layers.loc[META, weakest],)))
+    platform = weights["platform_lens"]
+    now = float(platform["Technology"])
+    flip = boards.vtdf_overtaker(layers, platform, "Technology", META)
+    if flip is not None:
+        rows.append(row("Technology weight at which Meta loses first place",
+                        f"{number(flip[0], 'threshold')} ({_percent(flip[0])}; today "
+                        f"{_percent(now, 0)}); {flip[1]} overtakes", "Q5", (flip[0], now)))
+    level = boards.vtdf_crossings(layers, platform, "Technology", META)
+    rows.append(row("Technology weight at which each rival would draw level with Meta",
+                    " · ".join(f"{f} {_percent(x) if now < x <= 1 else 'never'}"
+                               for f, x in level.items()), "derived",
+                    [x for x in level if now < x <= 1]))
+    return rows
+
+
+def _meta_board(folder: Path) -> list[Glance]:
+    """Board 2, left half: Meta's build-or-buy numbers and what would flip them."""
+    row = _board("2 Meta")
+
+    b = get("build_vs_buy")
+    inputs, answers = b.inputs(folder), b.answers(folder)
+    m = dict(inputs["meta"])
+    hurdle = _percent(m["discount_rate"], 0)
+    flows, npv = answers["flows"], answers["npv"]
+    rows = [row(f"Flows, {col} (years 0–{int(m['horizon_years'])}, $B)",
+                _runs([float(x) for x in flows[col]]), "Q1", flows[col])
+            for col in ("build", "buy", "incremental")]
+    rows.append(row(f"NPV at {hurdle}: build / buy / difference ($B)",
+                    " / ".join(number(round(float(npv[k]), 2)) for k in ("build", "buy", "difference")),
+                    "Q2", npv))
+    irr = answers["irr"]
+    if irr is not None:
+        rows.append(row("IRR of the incremental flows = flip rate",
+                        f"{_percent(irr)} (hurdle {hurdle}): building wins only below it",
+                        "Q3, Q11(b)", (irr,)))
+    pb = answers["payback"]
+    if pb is not None:
+        rows.append(row("Payback of building alone: simple / discounted (years)",
+                        f"{number(pb['simple'], 'years')} / {number(pb['discounted'], 'years')}",
+                        "Q4", pb))
+    shown = {"capability_lag_months": ("Capability lag", lambda x: f"{number(round(x, 1))} months",
+                                       lambda x: f"{number(x)} months"),
+             "buy_benefit_share": ("Share of the benefit a rival's model delivers", _percent,
+                                   lambda x: _percent(x, 0)),
+             "buy_fee_per_year": ("Yearly buy fee", lambda x: f"${number(round(x, 2))}B",
+                                  lambda x: f"${number(x)}B")}
+    side = "build" if boards.npv_gap(m) > 0 else "buy"
+    for name, x in boards.build_buy_flips(m).items():
+        label, flip, given = shown[name]
+        if x is not None:
+            rows.append(row(f"{label} at which build and buy tie (all else as given)",
+                            f"{flip(x)} (given {given(m[name])}; today {side} wins)", "derived",
+                            (x, m[name])))
+    q4, years = quarter_capex(inputs["capex"]), answers["annuity_years"]
+    if years is not None:
+        rows.append(row("Years of buy fees one quarter's capex funds",
+                        f"${trim(q4)}B at {hurdle} pays the ${trim(m['buy_fee_per_year'])}B fee "
+                        f"for {number(years, 'years')} years (horizon {number(m['horizon_years'])})",
+                        "Q5(a)", (q4, years, m["buy_fee_per_year"])))
+    return rows
+
+
+def _buyer_board(folder: Path) -> list[Glance]:
+    """Board 2, right half: the enterprise buyer's cost ladder and its thresholds."""
+    row = _board("2 Buyer")
+
+    b = get("build_vs_buy")
+    inputs, answers = b.inputs(folder), b.answers(folder)
+    h, prices = dict(inputs["buyer"]), inputs["prices"].set_index("model")
+    speed = tokens_per_second(h)
+    rows = [row("All tokens one replica processes per second at full load",
+                f"{number(speed)} (benchmark: {number(h['benchmark_output_tokens_per_s'])} output "
+                f"tokens/s at {number(h['benchmark_input_tokens'])} in / "
+                f"{number(h['benchmark_output_tokens'])} out per request)", "Exhibit 7", (speed,))]
+    api = answers["cheapest_api"]
+    price, capability = float(answers["api_prices"][api]), float(prices.loc[api, "capability_index"])
+    rows.append(row(f"Cheapest adequate approved API (blended, {_percent(h['input_share'], 0)} input)",
+                    f"{api}: ${number(price, 'price')} per 1M (capability {number(capability)})",
+                    "Q6, Q8(a)", (price, capability)))
+    own = answers["selfhost_per_1m"]
+    full = gpu_cost_per_1m(h["gpus"], h["gpu_usd_per_hour"], speed, 1.0)
+    rows.append(row(f"Self-hosting per 1M at {_percent(h['utilization'], 0)} utilization",
+                    f"${own['variable']:.2f} GPU + ${own['fixed']:.2f} staff and ops = "
+                    f"${own['total']:.2f} (GPU alone at full load ${full:.2f})", "Q7",
+                    (*own, full)))
+    bv = answers["breakeven_volume"]
+    if bv is not None:
+        rows.append(row("Break-even volume (M tokens a month)",
+                        f"{number(bv)} (stated {number(h['monthly_tokens_m'])})", "Q8(b)",
+                        (bv, h["monthly_tokens_m"])))
+    costs = answers["annual_costs"]
+    rows.append(row("Cost a year: API / self-host / saving ($)",
+                    " / ".join(number(round(float(costs[k]))) for k in ("api", "self_host", "saving")),
+                    "Q9", costs))
+    shares = boards.claim_shares(h["selfhost_capability_index"], own["total"], capability, price)
+    rows.append(row("“90% of the capability for 0% of the cost”",
+                    f"{answers['claim']}: {_percent(shares['capability'], 0)} of the capability "
+                    f"for {_percent(shares['cost'], 0)} of the cost", "Q10", shares))
+    bu = answers["breakeven_utilization"]
+    if bu is not None:
+        rows.append(row("Break-even utilization", f"{_percent(bu)} (stated {_percent(h['utilization'], 0)})",
+                        "Q12", (bu, h["utilization"])))
+    hosted = boards.hosted_alternative(inputs["prices"], answers["api_prices"],
+                                       h["adequacy_threshold"], h["monthly_tokens_m"])
+    if hosted is not None:
+        model, hp, yearly = hosted
+        host = str(prices.loc[model, "host"]).replace(" (hosted)", "")
+        rows.append(row("Cheapest adequate open model on a third-party host",
+                        f"{model}, {host}: ${number(hp, 'price')} per 1M, ${number(round(yearly))} a year",
+                        "Q13(c)", (hp, yearly)))
+    return rows
+
+
+def _scenario_board(folder: Path) -> list[Glance]:
+    """Board 3: the computed payoff matrix, the rules, the reversal and the simulation."""
+    row = _board("3 Scenarios")
+
+    s = get("scenarios")
+    inputs, answers = s.inputs(folder), s.answers(folder)
+    probs, payoffs, base = inputs["probs"], inputs["payoffs"], inputs["baseline"]
+    options = load("scenario_options", folder).set_index("option")
+    futures = load("scenarios", folder).set_index("future")
+    rows = [row("Working probabilities", " · ".join(f"{f} {_percent(p, 0)}" for f, p in probs.items()),
+                "Exhibit 9", probs)]
+    change = boards.driver_changes(options, base)
+    rows.append(row(f"Driver levels minus {base}'s ({' / '.join(ks.DRIVERS)}); cost, $B",
+                    " · ".join(f"{o} {' / '.join(_signed(x) for x in change.loc[o])}; "
+                               f"{number(options.loc[o, 'cost_usd_b'])}" for o in change.index),
+                    "Exhibit 9", change.to_numpy().ravel()))
+    rows.append(row(f"Payoffs against {base}, $B ({' / '.join(payoffs.columns)})",
+                    " · ".join(f"{o} {' / '.join(number(x) for x in payoffs.loc[o])}"
+                               for o in payoffs.index), "Exhibit 9", payoffs.to_numpy().ravel()))
+    for o in payoffs.index:
+        parts = []
+        for case, future in (("best", payoffs.loc[o].idxmax()), ("worst", payoffs.loc[o].idxmin())):
+            terms = boards.payoff_parts(options, futures, base, o, future)
+            parts.append((case, future, terms))
+        rows.append(row(f"{o}: best and worst case taken apart, $B",
+                        " · ".join(f"{case}, {future}: " + ", ".join(
+                            f"{d} {_signed(x)}" for d, x in terms.items() if x)
+                            + f" = {number(terms.sum())}" for case, future, terms in parts),
+                        "Exhibit 9", [x for _, _, t in parts for x in (*t, t.sum())]))
+    ev, er = answers["ev"], answers["ev_rank"]
+    rows.append(row(f"Expected value against {base} (0), $B (rank)",
+                    " · ".join(f"{o} {number(float(x))} ({er[o]})"
+                               for o, x in ev.sort_values(ascending=False).items()), "Q2", ev))
+    worst, best = ks.worst_case(payoffs), ks.best_case(payoffs)
+    rows.append(row("Worst / best case, $B",
+                    " · ".join(f"{o} {number(worst[o])} / {number(best[o])}" for o in payoffs.index),
+                    "Exhibit 9", (*worst, *best)))
+    mr = answers["max_regret"]
+    rows.append(row("Maximum regret, $B", " · ".join(f"{o} {number(float(x))}" for o, x in mr.items()),
+                    "Q3(b)", mr))
+    alpha = inputs["alpha"]
+    rows.append(row("What each rule picks",
+                    " · ".join(f"{r}: {o}" for r, o in answers["rule_choices"].items())
+                    + f" (Hurwicz α = {number(alpha)})", "Q3(c)", (alpha,)))
+    picks, regrets = boards.rules_on_ballot(payoffs, base, alpha)
+    rows.append(row(f"What each rule picks with {base} (0 in every future) on the ballot",
+                    " · ".join(f"{r}: {o}" for r, o in picks.items())
+                    + f" (its maximum regret {number(regrets[base])})", "derived",
+                    (regrets[base],)))
+    hv = ks.hurwicz_values(payoffs, alpha)
+    rows.append(row(f"Hurwicz value at α = {number(alpha)}, $B",
+                    " · ".join(f"{o} {number(float(x))}" for o, x in hv.items()), "derived", hv))
+    spans = boards.hurwicz_intervals(payoffs)
+    rows.append(row("Hurwicz's pick as optimism α runs from 0 to 1",
+                    " · ".join(f"{number(round(lo, 3))}–{number(round(hi, 3))}: {o}" for lo, hi, o in spans),
+                    "derived", [x for lo, hi, _ in spans for x in (lo, hi)]))
+    now, top = float(probs[ks.COMMODITIZATION]), ev.idxmax()
+    up = boards.ev_overtaker(payoffs, probs, ks.COMMODITIZATION, "up")
+    down = boards.ev_overtaker(payoffs, probs, ks.COMMODITIZATION, "down")
+    lowered = (f"{down[1]} overtakes at {_percent(down[0])}" if down
+               else f"{top} stays first down to 0")
+    if up is not None:
+        rows.append(row(f"Probability of {ks.COMMODITIZATION} at which the top option changes "
+                        "(raised, the others rescaled)",
+                        f"{number(up[0], 'threshold')} ({_percent(up[0])}; today {_percent(now, 0)}); "
+                        f"{up[1]} takes first place; lowered, {lowered}", "Q4(b)",
+                        (up[0], now) + ((down[0],) if down else ())))
+    share = answers["best_share"]
+    rows.append(row(f"Share of {int(inputs['draws']):,} simulated draws in which each option is best",
+                    " · ".join(f"{o} {_percent(float(x))}"
+                               for o, x in share.sort_values(ascending=False).items()), "Q5(a)", share))
+    return rows
+
+
+BOARDS = (_vtdf_board, _meta_board, _buyer_board, _scenario_board)
 
 
 def glance_rows(data_dir: Path | None = None) -> list[Glance]:
-    """The figures the teaching plan puts on the boards, from the key and the data."""
-    from autograder.key import build_vs_buy as kb
-    from autograder.key import scenarios as ks
-    from autograder.key import vtdf as kv
-
+    """The figures the teaching plan puts on the boards, board by board. The analysis is the
+    key's (`autograder.key` and its `boards` module); this only formats it."""
     folder = _data(data_dir)
-    rows: list[Glance] = []
-
-    # Board 1: VTDF
-    v = get("vtdf")
-    vi, va = v.inputs(folder), v.answers(folder)
-    weights = vi["weights"]
-    layers = list(weights.index)
-    for lens, label in (("platform_lens", "platform"), ("capability_lens", "capability")):
-        w = weights[lens]
-        rows.append(Glance("1 VTDF", f"Layer weights, {label} lens ({' / '.join(layers)})",
-                           " / ".join(_percent(w[layer], 0) for layer in layers), "Exhibit 5",
-                           tuple(float(x) for x in w)))
-    ls = va["layer_scores"]
-    meta = kv.META
-    rows.append(Glance("1 VTDF", f"Meta's layer scores ({' / '.join(ls.columns)})",
-                       " / ".join(number(float(x), "score") for x in ls.loc[meta]), "Q2",
-                       tuple(float(x) for x in ls.loc[meta])))
-    rivals = ls.drop(index=meta)
-    best = [(layer, rivals[layer].idxmax(), float(rivals[layer].max())) for layer in ls.columns]
-    rows.append(Glance("1 VTDF", "Best rival in each layer",
-                       " · ".join(f"{layer}: {f} {number(x, 'score')}" for layer, f, x in best), "Q2",
-                       tuple(x for _, _, x in best)))
-    totals, ranks = va["totals"], va["ranks"]
-    for lens, label in (("platform_lens", "platform"), ("capability_lens", "capability")):
-        order = totals[lens].sort_values(ascending=False)
-        rows.append(Glance("1 VTDF", f"Weighted totals, {label} lens (rank)",
-                           " · ".join(f"{f} {number(round(x, 3))} ({ranks.loc[f, lens]})"
-                                      for f, x in order.items()), "Q3, Q4",
-                           tuple(float(x) for x in order)))
-    trailing = va["trailing_layer"]
-    gaps = rivals.max() - ls.loc[meta]
-    rest = gaps.drop(trailing)
-    runners = [layer for layer in rest.index if abs(rest[layer] - rest.max()) < 1e-9]
-    rows.append(Glance("1 VTDF", "Where Meta trails its best rival most (gap in layer score)",
-                       f"{trailing} {number(float(gaps[trailing]), 'score')} "
-                       f"(next: {' and '.join(runners)} {number(float(rest.max()), 'score')})",
-                       "Q4(b)", (float(gaps[trailing]), float(rest.max()))))
-    weakest = ls.loc[meta].idxmin()
-    rows.append(Glance("1 VTDF", "Meta's own weakest layer (not the same question)",
-                       f"{weakest} {number(float(ls.loc[meta, weakest]), 'score')}", "Q2",
-                       (float(ls.loc[meta, weakest]),)))
-    rw = va["reversal_weight"]
-    tech_now = float(weights.loc["Technology", "platform_lens"])
-    if rw is not None:
-        at = kv.total_at(ls, weights["platform_lens"], "Technology", rw + 1e-6)
-        rows.append(Glance("1 VTDF", "Technology weight at which Meta loses first place",
-                           f"{number(rw, 'threshold')} ({_percent(rw)}; today {_percent(tech_now, 0)}); "
-                           f"{at.idxmax()} overtakes", "Q5", (rw, tech_now)))
-
-    # Board 2: build versus buy
-    b = get("build_vs_buy")
-    bi, ba = b.inputs(folder), b.answers(folder)
-    m, h, prices = bi["meta"], bi["buyer"], bi["prices"]
-    flows = ba["flows"]
-    for col in ("build", "buy", "incremental"):
-        rows.append(Glance("2 Meta", f"Flows, {col} (years 0–{int(m['horizon_years'])}, $B)",
-                           _runs([float(x) for x in flows[col]]), "Q1",
-                           tuple(float(x) for x in flows[col])))
-    npv = ba["npv"]
-    rows.append(Glance("2 Meta", f"NPV at {_percent(m['discount_rate'], 0)}: build / buy / difference ($B)",
-                       " / ".join(number(round(float(npv[k]), 2)) for k in ("build", "buy", "difference")),
-                       "Q2", tuple(float(x) for x in npv)))
-    irr = ba["irr"]
-    if irr is not None:
-        rows.append(Glance("2 Meta", "IRR of the incremental flows = flip rate",
-                           f"{_percent(irr)} (hurdle {_percent(m['discount_rate'], 0)})", "Q3, Q11(b)",
-                           (irr,)))
-    pb = ba["payback"]
-    if pb is not None:
-        rows.append(Glance("2 Meta", "Payback of building: simple / discounted (years)",
-                           f"{number(pb['simple'], 'years')} / {number(pb['discounted'], 'years')}",
-                           "Q4", (float(pb["simple"]), float(pb["discounted"]))))
-    r = m["discount_rate"]
-
-    def gap_with(**change) -> float:
-        return kb.npv(r, kb.flows_from_params({**m, **change})["incremental"])
-
-    lag = kb.find_root(lambda months: gap_with(capability_lag_months=months), 0.0,
-                       12.0 * m["horizon_years"])
-    share_flip = kb.find_root(lambda s: gap_with(buy_benefit_share=s), 0.0, 1.0)
-    if lag is not None:
-        rows.append(Glance("2 Meta", "Capability lag at which building stops paying (all else as given)",
-                           f"{number(round(lag, 1))} months (given {number(m['capability_lag_months'])})",
-                           "derived", (lag, m["capability_lag_months"])))
-    if share_flip is not None:
-        rows.append(Glance("2 Meta", "Buy benefit share at which building stops paying (all else as given)",
-                           f"{_percent(share_flip)} (given {_percent(m['buy_benefit_share'], 0)})",
-                           "derived", (share_flip, m["buy_benefit_share"])))
-    q4 = kb.quarter_capex(bi["capex"])
-    years = ba["annuity_years"]
-    if years is not None:
-        rows.append(Glance("2 Meta", "Years of buy fees one quarter's capex funds",
-                           f"${trim(q4)}B at {_percent(m['discount_rate'], 0)} pays the "
-                           f"${trim(m['buy_fee_per_year'])}B fee for {number(years, 'years')} years "
-                           f"(horizon {number(m['horizon_years'])})", "Q5(a)",
-                           (q4, years, m["buy_fee_per_year"])))
-    api = ba["cheapest_api"]
-    api_price = float(ba["api_prices"][api])
-    api_cap = float(prices.set_index("model").loc[api, "capability_index"])
-    rows.append(Glance("2 Buyer",
-                       f"Cheapest adequate approved API (blended, {_percent(h['input_share'], 0)} input)",
-                       f"{api}: ${number(api_price, 'price')} per 1M (capability {number(api_cap)})",
-                       "Q6, Q8(a)", (api_price, api_cap)))
-    own = ba["selfhost_per_1m"]
-    full_load = kb.gpu_cost_per_1m(h["gpus"], h["gpu_usd_per_hour"], h["throughput_tokens_per_s"], 1.0)
-    rows.append(Glance("2 Buyer", f"Self-hosting per 1M at {_percent(h['utilization'], 0)} utilization",
-                       f"${float(own['variable']):.2f} GPU + ${float(own['fixed']):.2f} "
-                       f"staff and ops = ${float(own['total']):.2f} "
-                       f"(GPU alone at full load ${full_load:.2f})", "Q7",
-                       (float(own["variable"]), float(own["fixed"]), float(own["total"]), full_load)))
-    bv = ba["breakeven_volume"]
-    if bv is not None:
-        rows.append(Glance("2 Buyer", "Break-even volume (M tokens a month)",
-                           f"{number(bv)} (stated {number(h['monthly_tokens_m'])})", "Q8(b)",
-                           (bv, h["monthly_tokens_m"])))
-    ac = ba["annual_costs"]
-    rows.append(Glance("2 Buyer", "Cost a year: API / self-host / saving ($)",
-                       " / ".join(number(round(float(ac[k]))) for k in ("api", "self_host", "saving")),
-                       "Q9", tuple(float(x) for x in ac)))
-    cap_share = h["selfhost_capability_index"] / api_cap
-    cost_share = float(own["total"]) / api_price
-    rows.append(Glance("2 Buyer", "“90% of the capability for 0% of the cost”",
-                       f"{ba['claim']}: {_percent(cap_share, 0)} of the capability for "
-                       f"{_percent(cost_share, 0)} of the cost", "Q10",
-                       (cap_share, cost_share)))
-    bu = ba["breakeven_utilization"]
-    if bu is not None:
-        rows.append(Glance("2 Buyer", "Break-even utilization",
-                           f"{_percent(bu)} (stated {_percent(h['utilization'], 0)})", "Q12",
-                           (bu, h["utilization"])))
-    try:
-        hosted = kb.cheapest_adequate(prices, ba["api_prices"], h["adequacy_threshold"], access="open")
-    except ValueError:
-        hosted = None
-    if hosted is not None:
-        hp = float(ba["api_prices"][hosted])
-        host = str(prices.set_index("model").loc[hosted, "host"]).replace(" (hosted)", "")
-        yearly = hp * h["monthly_tokens_m"] * 12
-        rows.append(Glance("2 Buyer", "Cheapest adequate open model on a third-party host",
-                           f"{hosted} ({host}): ${number(hp, 'price')} per 1M, "
-                           f"${number(round(yearly))} a year",
-                           "Q13(c)", (hp, yearly)))
-
-    # Board 3: scenarios
-    s = get("scenarios")
-    si, sa = s.inputs(folder), s.answers(folder)
-    probs, payoffs = si["probs"], si["payoffs"]
-    rows.append(Glance("3 Scenarios", "Working probabilities",
-                       " · ".join(f"{f} {_percent(p, 0)}" for f, p in probs.items()), "Exhibit 8",
-                       tuple(float(p) for p in probs)))
-    ev, er = sa["ev"], sa["ev_rank"]
-    rows.append(Glance("3 Scenarios", "Expected value, $B (rank)",
-                       " · ".join(f"{o} {number(float(x))} ({er[o]})"
-                                  for o, x in ev.sort_values(ascending=False).items()), "Q2",
-                       tuple(float(x) for x in ev)))
-    worst, bestc = ks.worst_case(payoffs), ks.best_case(payoffs)
-    rows.append(Glance("3 Scenarios", "Worst / best case, $B",
-                       " · ".join(f"{o} {number(float(worst[o]))} / {number(float(bestc[o]))}"
-                                  for o in payoffs.index), "Exhibit 8",
-                       tuple(float(x) for x in [*worst, *bestc])))
-    mr = sa["max_regret"]
-    rows.append(Glance("3 Scenarios", "Maximum regret, $B",
-                       " · ".join(f"{o} {number(float(x))}" for o, x in mr.items()), "Q3(b)",
-                       tuple(float(x) for x in mr)))
-    rc = sa["rule_choices"]
-    rows.append(Glance("3 Scenarios", "What each rule picks",
-                       " · ".join(f"{r}: {o}" for r, o in rc.items())
-                       + f" (Hurwicz α = {number(si['alpha'])})", "Q3(c)", (si["alpha"],)))
-    hv = ks.hurwicz_values(payoffs, si["alpha"])
-    rows.append(Glance("3 Scenarios", f"Hurwicz value at α = {number(si['alpha'])}, $B",
-                       " · ".join(f"{o} {number(float(x))}" for o, x in hv.items()), "derived",
-                       tuple(float(x) for x in hv)))
-    intervals = hurwicz_intervals(payoffs)
-    rows.append(Glance("3 Scenarios", "Hurwicz's pick as optimism α runs from 0 to 1",
-                       " · ".join(f"{number(round(lo, 3))}–{number(round(hi, 3))}: {o}"
-                                  for lo, hi, o in intervals), "derived",
-                       tuple(x for lo, hi, _ in intervals for x in (lo, hi))))
-    rp = sa["reversal_p"]
-    now = float(probs[ks.COMMODITIZATION])
-    after = ks.ev_at(payoffs, probs, ks.COMMODITIZATION, rp - 1e-6)
-    rows.append(Glance("3 Scenarios",
-                       "Probability of Commoditization victory at which the top option changes",
-                       f"{number(rp, 'threshold')} ({_percent(rp)}; today {_percent(now, 0)}); "
-                       f"{after.idxmax()} takes first place", "Q4(b)", (rp, now)))
-    share = sa["best_share"]
-    rows.append(Glance("3 Scenarios",
-                       f"Share of {int(si['draws']):,} simulated draws in which each option is best",
-                       " · ".join(f"{o} {_percent(float(x))}" for o, x in
-                                  share.sort_values(ascending=False).items()), "Q5(a)",
-                       tuple(float(x) for x in share)))
-    return rows
+    return [g for board in BOARDS for g in board(folder)]
 
 
 def glance_table(data_dir: Path | None = None) -> str:
@@ -524,40 +548,20 @@ def glance_table(data_dir: Path | None = None) -> str:
 
 
 def epilogue_rows(data_dir: Path | None = None) -> list[dict]:
-    """The rows of the data dated after AS_OF, oldest first, as plain dicts."""
-    folder = _data(data_dir)
-    out = []
-    capex = load("meta_capex", folder)
-    for _, r in capex[capex["announced"] > AS_OF].iterrows():
-        if r["kind"] == "guidance":
-            what, figure = (f"Meta {r['period']} capex guidance",
-                            f"${trim(r['low_usd_b'])}–{trim(r['high_usd_b'])} billion")
-        else:
-            what, figure = f"Meta {r['period']} capex, reported", f"${trim(r['low_usd_b'])} billion"
-        out.append({"date": r["announced"], "what": what, "figure": figure,
-                    "source": r["source"], "reliability": r["reliability"]})
-    timeline = load("llama_timeline", folder)
-    for _, r in timeline[timeline["date"] > AS_OF].iterrows():
-        out.append({"date": r["date"], "what": r["event"], "figure": r["detail"],
-                    "source": r["source"], "reliability": r["reliability"]})
-    labs = load("closed_lab_economics", folder)
-    for _, r in labs[labs["reported"] > AS_OF].iterrows():
-        kind = {"run_rate": "run-rate, not revenue", "annualized": "annualized, not revenue",
-                "claim": "a commentary claim, unverified", "loss": "loss",
-                "revenue": "revenue"}.get(r["basis"], r["basis"])
-        out.append({"date": r["reported"], "what": f"{r['company']}: {r['metric']}, {r['period']}",
-                    "figure": f"${trim(r['value_usd_b'])} billion ({kind})",
-                    "source": r["source"], "reliability": r["reliability"]})
-    return sorted(out, key=lambda row: (row["date"], row["what"]))
+    """What happened after AS_OF (case/epilogue.csv), oldest first, as plain dicts."""
+    table = epilogue(_data(data_dir)).sort_values(["date", "event"])
+    return [{"date": r["date"], "what": r["event"], "figure": r["detail"],
+             "source": f"{r['publisher']}, {r['title']}", "reliability": r["reliability"]}
+            for r in table.to_dict("records")]
 
 
 def epilogue_table(data_dir: Path | None = None) -> str:
     rows = epilogue_rows(data_dir)
-    note = (f"*Generated from the rows of `case/data/` dated after the case's as-of date, "
-            f"{longdate(AS_OF)} (`meta_capex.announced`, `llama_timeline.date`, "
-            "`closed_lab_economics.reported`). Grades: A primary source, B reputable outlet "
-            "reporting one, C aggregator or commentary.*")
-    return note + "\n\n" + md_table(["Date", "What", "Figure", "Source", "Grade"],
+    note = (f"*Generated from `case/epilogue.csv`: what happened after the case's as-of date, "
+            f"{longdate(AS_OF)}. It sits beside `case/data/`, never in it, so no student file holds "
+            "it. Grades: A primary source, B reputable outlet reporting one, C aggregator or "
+            "commentary.*")
+    return note + "\n\n" + md_table(["Date", "What", "Detail", "Source", "Grade"],
                                     ([longdate(r["date"]), r["what"], r["figure"], r["source"],
                                       r["reliability"]] for r in rows))
 
@@ -765,7 +769,8 @@ _NUMBER_IN_TEXT = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?")
 
 def known_values(data_dir: Path | None = None) -> tuple[set[float], set[float]]:
     """(values, written): every number the answers, the data and the board table hold, and the
-    numbers written inside the data's text cells (e.g. "49%" in an event's detail)."""
+    numbers written inside the text cells of the data and of the epilogue (e.g. "49%" in an
+    event's detail)."""
     folder = _data(data_dir)
     values: set[float] = set()
     written: set[float] = set()
@@ -785,7 +790,8 @@ def known_values(data_dir: Path | None = None) -> tuple[set[float], set[float]]:
                        float(a.autograded_points + sum(a.manual.values()))})
     for g in glance_rows(folder):
         values.update(float(x) for x in g.numbers)
-    for csv in sorted(folder.glob("*.csv")):
+    epilogue_csv = folder.parent / EPILOGUE  # the guide's epilogue quotes it too
+    for csv in sorted(folder.glob("*.csv")) + ([epilogue_csv] if epilogue_csv.is_file() else []):
         table = pd.read_csv(csv, dtype=str, keep_default_na=False)
         for column in table.columns:
             for cell in table[column]:

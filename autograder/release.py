@@ -13,7 +13,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder import notebooks
+from autograder import data, notebooks
 from autograder.assignments import ASSIGNMENTS, get
 from autograder.nbgrader_run import nbgrader
 from autograder.paths import KERNEL_CHECKS, course_root
@@ -120,15 +120,28 @@ def verify(root: Path, assignment: Assignment) -> list[str]:
         leaked = [ln for ln in code if len(ln) > 12 and not ln.startswith("#") and ln in stub]
         if leaked:
             problems.append(f"{path}: answer cell {meta['grade_id']!r} shows solution code {leaked[0]!r}")
-    key = assignment.key(root / "case" / "data")
-    shown = [n for n in _secret_numbers(key) if n in text]
-    if shown:
-        problems.append(f"{path}: shows answer value(s) {sorted(shown)[:3]}")
+    try:
+        key = assignment.key(root / "case" / "data")
+    except data.DataError as exc:  # reported with the data checks below
+        problems.append(f"the answer key cannot be computed: {exc}")
+    else:
+        shown = [n for n in _secret_numbers(key) if n in text]
+        if shown:
+            problems.append(f"{path}: shows answer value(s) {sorted(shown)[:3]}")
+    shipped = root / "release" / assignment.name / "data"
     for name in assignment.data_files:
-        have = root / "release" / assignment.name / "data" / f"{name}.csv"
+        have = shipped / f"{name}.csv"
         if not have.is_file() or not filecmp.cmp(root / "case" / "data" / f"{name}.csv", have,
                                                  shallow=False):
             problems.append(f"{have}: missing or differs from case/data/{name}.csv")
+        elif name in data.DATED:
+            try:  # refuses any row dated after the case's as-of date: that is epilogue material
+                data.load(name, shipped)
+            except data.DataError as exc:
+                problems.append(str(exc))
+    extra = sorted(p.name for p in shipped.glob("*") if p.stem not in assignment.data_files)
+    if extra:
+        problems.append(f"{shipped}: holds files no exercise reads: {', '.join(extra)}")
     if not filecmp.cmp(KERNEL_CHECKS, root / "release" / assignment.name / "checks.py",
                        shallow=False):
         problems.append(f"{root / 'release' / assignment.name / 'checks.py'}: stale")

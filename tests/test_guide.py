@@ -20,6 +20,8 @@ from conftest import copy_course
 from seeds import QUOTE_WORDS, seed_quotations, words
 
 from autograder.assignments import ASSIGNMENTS, get
+from autograder.casebook.formats import longdate
+from autograder.data import AS_OF, EPILOGUE
 from autograder.guide import (
     BEGIN,
     END,
@@ -41,11 +43,15 @@ REPO = Path(__file__).resolve().parents[1]
 GUIDE = REPO / "instructor_guide.md"
 DATA = REPO / "case" / "data"
 
+TITLE = "Open by Design: Meta, Llama and the Price of Giving AI Away"
 REQUIRED_HEADINGS = (
     "Part I: Teaching note", "Synopsis", "Audience and placement", "Learning objectives",
-    "Assignment questions", "Teaching plan (80 minutes)", "Analysis", "Numbers for the boards",
-    "Expected answers", "Fighting issues", "Rubrics for the written answers",
-    "Epilogue: after 31 March 2025", "Common mistakes the autograder diagnoses",
+    "Assignment questions", "Teaching plan: one session (80 minutes)",
+    "Teaching plan: two sessions (2 × 80 minutes)", "Board plan", "Analysis",
+    "Numbers for the boards", "Expected answers", "Reading the numbers",
+    "Where the payoffs come from", "Fighting issues", "Why VTDF, and what it maps to", "Readings",
+    "Rubrics for the written answers", f"Epilogue: after {longdate(AS_OF)}",
+    "Common mistakes the autograder diagnoses",
     "Part II: Runbook", "Set-up", "Building and checking the release", "Handing it out",
     "Collecting submissions", "Grading", "Grading with stock nbgrader",
     "Manual grading in formgrader", "Feedback", "Exports to the LMS", "Regrading one student",
@@ -101,10 +107,11 @@ def test_sync_rewrites_a_hand_edited_region(tmp_path, text):
 
 
 def test_a_changed_csv_changes_the_generated_tables(tmp_path, text):
-    """Does a changed exhibit value reach the answer, board and epilogue tables (so a committed
-    guide goes stale until it is regenerated)?"""
+    """Does a changed exhibit value reach the answer and board tables, and a changed epilogue
+    row the epilogue table (so a committed guide goes stale until it is regenerated)?"""
     data = tmp_path / "data"
     shutil.copytree(DATA, data)
+    shutil.copy(DATA.parent / EPILOGUE, tmp_path / EPILOGUE)  # beside the data, as in case/
     before = answer_table(data)
     assert before == answer_table()
     edit_csv(data, "build_vs_buy", {"parameter": "discount_rate"}, {"value": "0.12"})
@@ -113,8 +120,10 @@ def test_a_changed_csv_changes_the_generated_tables(tmp_path, text):
     difference = float(get("build_vs_buy").answers(data)["npv"]["difference"])
     assert f"difference {number(difference, 'money')}" in after
     assert glance_table(data) != glance_table()
-    edit_csv(data, "meta_capex", {"period": "FY2026", "kind": "guidance"}, {"high_usd_b": "140"})
-    assert "$115–140 billion" in epilogue_table(data)
+    assert epilogue_table(data) == epilogue_table()
+    edit_csv(tmp_path, "epilogue", {"event": "FY2025 results"},
+             {"detail": "FY2025 capex $72.22B; FY2026 capex guidance $115–140B"})
+    assert "$115–140B" in epilogue_table(data) and "$115–140B" not in epilogue_table()
     assert render_guide(text, data) != text
 
 
@@ -199,37 +208,311 @@ def test_prose_numbers_agree_with_the_key_and_the_data(text):
 
 
 def test_the_claims_the_prose_rests_on_still_hold():
-    """Do the key's answers still say what the teaching plan and the analysis say they do?"""
-    from autograder.key import scenarios as ks
-    from autograder.key import vtdf as kv
+    """Do the key's answers still say what the teaching plan, the analysis, the fighting issues
+    and the model memos say they do (who wins, under which rule, on which side of a threshold)?"""
+    from autograder.data import load
+    from autograder.key import boards
 
-    v = get("vtdf").answers()
-    ranks, layers = v["ranks"], v["layer_scores"]
+    # VTDF: Meta first on the platform lens, fourth of five on the capability lens; Distribution
+    # its fortress; Technology the largest gap, Financial its weakest layer; Google (not the
+    # runner-up OpenAI, whose Technology equals Meta's) overtakes; DeepSeek last on both lenses.
+    v, weights = get("vtdf").answers(), get("vtdf").inputs()["weights"]
+    ranks, layers, totals = v["ranks"], v["layer_scores"], v["totals"]
     assert ranks.loc["Meta", "platform_lens"] == 1 and ranks.loc["Meta", "capability_lens"] == 4
+    assert (ranks.loc["DeepSeek"] == len(ranks)).all()
     assert layers.loc["Meta"].idxmax() == "Distribution" and layers["Distribution"].idxmax() == "Meta"
     assert v["trailing_layer"] == "Technology" and layers.loc["Meta"].idxmin() == "Financial"
+    assert boards.best_rivals(layers).loc["Technology", "rival"] == "Google"
     assert layers.loc["OpenAI", "Technology"] == layers.loc["Meta", "Technology"]
-    weights = get("vtdf").inputs()["weights"]["platform_lens"]
-    after = kv.total_at(layers, weights, "Technology", v["reversal_weight"] + 1e-6)
-    assert after.idxmax() == "Google" and v["totals"]["platform_lens"].nlargest(2).index[1] == "OpenAI"
+    assert totals["platform_lens"].nlargest(2).index[1] == "OpenAI"
+    assert boards.vtdf_overtaker(layers, weights["platform_lens"]) == (v["reversal_weight"], "Google")
 
-    b = get("build_vs_buy").answers()
-    r = float(get("build_vs_buy").inputs()["meta"]["discount_rate"])
-    assert b["npv"]["difference"] > 0 and b["irr"] > r and b["claim"] == "fails"
-    assert b["annual_costs"]["saving"] > 0 and 0 < b["breakeven_volume"] < 20000
-    assert b["annuity_years"] < 3
+    # Build versus buy: buying wins at the hurdle rate, and building would win below the IRR,
+    # with a shorter lag, a smaller buy share or a higher fee; a quarter's capex funds most of the
+    # horizon's fees; the slogan fails; self-hosting saves a little, close to both break-evens;
+    # OpenAI's hosted open model beats both, and Meta's is below the capability bar.
+    b, inputs = get("build_vs_buy").answers(), get("build_vs_buy").inputs()
+    m, h = dict(inputs["meta"]), dict(inputs["buyer"])
+    assert b["npv"]["buy"] > b["npv"]["build"] and b["irr"] < m["discount_rate"]
+    flips = boards.build_buy_flips(m)
+    assert flips["capability_lag_months"] < m["capability_lag_months"]
+    assert flips["buy_benefit_share"] < m["buy_benefit_share"]
+    fee = flips["buy_fee_per_year"]
+    assert m["buy_fee_per_year"] < fee < 1.25 * m["buy_fee_per_year"]  # "about a fifth higher"
+    assert m["horizon_years"] - 1 < b["annuity_years"] < m["horizon_years"]
+    assert b["claim"] == "fails" and b["cheapest_api"] == "GPT-5 mini"
+    assert 0 < b["annual_costs"]["saving"] < 0.05 * b["annual_costs"]["api"]
+    assert 0 < b["breakeven_volume"] < h["monthly_tokens_m"] < 1.2 * b["breakeven_volume"]
+    assert h["utilization"] - 0.02 < b["breakeven_utilization"] < h["utilization"]
+    hosted, price, yearly = boards.hosted_alternative(inputs["prices"], b["api_prices"],
+                                                      h["adequacy_threshold"], h["monthly_tokens_m"])
+    assert hosted == "gpt-oss-120b" and price < b["selfhost_per_1m"]["total"]
+    assert 2 * yearly < b["annual_costs"]["self_host"]
+    capability = inputs["prices"].set_index("model")["capability_index"]
+    assert capability["Llama 4 Maverick"] < h["adequacy_threshold"]
+    assert b["api_prices"]["gpt-oss-120b"] < b["api_prices"]["Llama 4 Maverick"]
 
-    s = get("scenarios").answers()
-    inputs = get("scenarios").inputs()
-    assert (s["ev_rank"].idxmin() == "Open-source gambit"
-            and s["ev"].nlargest(2).index[1] == "Accept dependency")
-    assert s["rule_choices"].nunique() == 4
-    assert dict(s["rule_choices"]) == {"maximin": "Accept dependency", "maximax": "Radical pivot",
-                                       "hurwicz": "Open-source gambit",
+    # Scenarios: the pivot leads on EV and every option beats staying the course; four rules,
+    # four picks; with the baseline on the ballot the pessimistic rules stay the course; raising
+    # p(commoditization) hands first place to the gambit, lowering it never dethrones the pivot;
+    # Hurwicz picks dependency, then the pivot (at the exhibit's α), then the gambit.
+    s, si = get("scenarios").answers(), get("scenarios").inputs()
+    payoffs, probs = si["payoffs"], si["probs"]
+    assert list(s["ev"].sort_values(ascending=False).index) == [
+        "Radical pivot", "Accept dependency", "Acquisition spree", "Open-source gambit"]
+    assert (s["ev"] > 0).all()
+    assert dict(s["rule_choices"]) == {"maximin": "Accept dependency",
+                                       "maximax": "Open-source gambit",
+                                       "hurwicz": "Radical pivot",
                                        "minimax regret": "Acquisition spree"}
-    below = ks.ev_at(inputs["payoffs"], inputs["probs"], ks.COMMODITIZATION, s["reversal_p"] - 1e-6)
-    assert below.idxmax() == "Acquisition spree"
-    assert s["best_share"].idxmax() == "Open-source gambit"
+    on_ballot, regrets = boards.rules_on_ballot(payoffs, si["baseline"], si["alpha"])
+    assert on_ballot["maximin"] == on_ballot["minimax regret"] == "Stay the course"
+    assert on_ballot["hurwicz"] == "Radical pivot" and regrets.idxmin() == "Stay the course"
+    assert boards.ev_overtaker(payoffs, probs, direction="up") == (s["reversal_p"], "Open-source gambit")
+    assert boards.ev_overtaker(payoffs, probs, direction="down") is None
+    spans = boards.hurwicz_intervals(payoffs)
+    assert [o for _, _, o in spans] == ["Accept dependency", "Radical pivot", "Open-source gambit"]
+    assert spans[1][0] < si["alpha"] < spans[1][1]
+    share = s["best_share"].sort_values(ascending=False)
+    assert list(share.index) == ["Radical pivot", "Open-source gambit", "Accept dependency",
+                                 "Acquisition spree"] and share.iloc[-1] < 0.01
+    # the cells "Where the payoffs come from" takes apart
+    options = load("scenario_options").set_index("option")
+    futures = load("scenarios").set_index("future")
+
+    def part(option, future, driver):
+        return boards.payoff_parts(options, futures, si["baseline"], option, future)[driver]
+
+    assert part("Open-source gambit", "Commoditization victory", "ecosystem") == pytest.approx(36)
+    assert part("Open-source gambit", "Regulatory reset", "exposure") == pytest.approx(-24)
+    assert part("Radical pivot", "Premium defense", "control") == pytest.approx(30)
+    assert part("Accept dependency", "Regulatory reset", "exposure") == pytest.approx(24)
+    assert payoffs.loc["Accept dependency"].idxmax() == "Regulatory reset"
+    assert payoffs["Convergence"].idxmax() == "Acquisition spree"
+
+
+# --- one title, and an epilogue with its sources ------------------------------------------------
+
+
+def test_one_title_everywhere_in_the_guide(text):
+    """Does the guide carry the case's one title, and use "platform paradox" only as the
+    commentary's term, never as a title?"""
+    assert text.splitlines()[0] == f"# Instructor guide: *{TITLE}*"
+    prose = " ".join(hand_written(text).split("\n", 1)[1].split())
+    assert TITLE in prose  # named again in the opening paragraph
+    assert not re.search(r"The Platform Paradox|\*Platform Paradox\*", prose), "a second title"
+
+
+def epilogue_paragraphs(text: str) -> list[str]:
+    prose = hand_written(text)
+    start = prose.index(f"## Epilogue: after {longdate(AS_OF)}")
+    section = prose[start:prose.index("\n## ", start + 1)]
+    return [" ".join(p.split()) for p in section.split("\n\n") if p.strip()]
+
+
+def test_the_epilogue_prose_gives_each_event_with_its_source_and_grade(text):
+    """Is every event of case/epilogue.csv told in the epilogue's prose, in a paragraph that
+    names its date, its (first) publisher and its grade?"""
+    paragraphs = epilogue_paragraphs(text)
+    assert not any(p for p in paragraphs if "grade D" in p)
+    table = pd.read_csv(DATA.parent / EPILOGUE, dtype=str, keep_default_na=False)
+    assert len(table) >= 5
+    for row in table.to_dict("records"):
+        day = pd.Timestamp(row["date"]).date()
+        month = f"{day:%B %Y}"
+        publisher = row["publisher"].split(";")[0].split()[0].lower()
+        grade = f"grade {row['reliability']}"
+        found = [p for p in paragraphs if month in p and grade in p and publisher in p.lower()]
+        assert found, f"epilogue prose lacks {row['event']} ({month}, {publisher}, {grade})"
+
+
+# --- the board analysis (autograder.key.boards), on cases worked by hand ----------------------
+
+
+def test_best_rivals_by_hand():
+    """Per layer: the best rival, its score, and how far the firm trails it (negative: leads)."""
+    from autograder.key import boards
+
+    layers = pd.DataFrame({"L1": [0.5, 0.75, 0.25], "L2": [1.0, 0.5, 0.75]},
+                          index=["Meta", "A", "B"])
+    got = boards.best_rivals(layers, "Meta")
+    assert list(got["rival"]) == ["A", "B"]
+    assert list(got["score"]) == [0.75, 0.75] and list(got["gap"]) == [0.25, -0.25]
+
+
+def _two_layers():
+    # weight w on Y, 1 - w on X: Meta 1 - w, A 0.5 + 0.5 w, B 0.6 - 0.4 w.
+    # A meets Meta at w = 1/3, B at w = 2/3; today (w = 0.2) Meta leads 0.8 / 0.6 / 0.52.
+    layers = pd.DataFrame({"X": [1.0, 0.5, 0.6], "Y": [0.0, 1.0, 0.2]}, index=["Meta", "A", "B"])
+    return layers, pd.Series({"X": 0.8, "Y": 0.2})
+
+
+def test_vtdf_crossings_and_overtaker_by_hand():
+    """Where each rival's line meets the leader's, and who takes first place as the weight on
+    one layer rises (the others rescaled)?"""
+    from autograder.key import boards
+    from autograder.key import vtdf as kv
+
+    layers, weights = _two_layers()
+    crossings = boards.vtdf_crossings(layers, weights, "Y", "Meta")
+    assert crossings["A"] == pytest.approx(1 / 3) and crossings["B"] == pytest.approx(2 / 3)
+    weight, rival = boards.vtdf_overtaker(layers, weights, "Y", "Meta")
+    assert (weight, rival) == (pytest.approx(1 / 3), "A")
+    assert weight == pytest.approx(kv.reversal_weight(layers, weights, "Y", "Meta"))
+    # parallel lines never meet; a firm that does not lead has nothing to lose
+    parallel = pd.DataFrame({"X": [1.0, 0.5], "Y": [0.5, 0.0]}, index=["Meta", "C"])
+    assert boards.vtdf_crossings(parallel, weights, "Y", "Meta").isna().all()
+    assert boards.vtdf_overtaker(parallel, weights, "Y", "Meta") is None
+    with pytest.raises(ValueError):
+        boards.vtdf_overtaker(layers, weights, "Y", "A")
+
+
+def _simple_program(**change) -> dict:
+    # One year, no discounting: build -10 today, +20 in year 1; buy 0 today, 20 s - fee in year 1.
+    # NPV(build) - NPV(buy) = 10 - 20 s + fee: with s = 0.5 and fee = 2 it is 2, zero at s = 0.6.
+    params = {"horizon_years": 1, "discount_rate": 0.0, "build_capex_t0": 10.0,
+              "build_capex_t1": 0.0, "build_opex_per_year": 0.0, "capability_lag_months": 0.0,
+              "annual_benefit": 20.0, "buy_integration_t0": 0.0, "buy_fee_per_year": 2.0,
+              "buy_benefit_share": 0.5}
+    return {**params, **change}
+
+
+def test_npv_gap_and_parameter_flips_by_hand():
+    """The build-minus-buy NPV with one parameter changed, and the value at which it is zero."""
+    from autograder.key import boards
+
+    p = _simple_program()
+    assert boards.npv_gap(p) == pytest.approx(2.0)
+    assert boards.npv_gap(p, buy_fee_per_year=0.0) == pytest.approx(0.0)
+    assert boards.npv_gap(p, buy_benefit_share=0.6) == pytest.approx(0.0)
+    assert boards.parameter_flip(p, "buy_benefit_share", 0.0, 1.0) == pytest.approx(0.6)
+    assert boards.parameter_flip(p, "buy_fee_per_year", -5.0, 5.0) == pytest.approx(0.0)
+    # a 6-month lag halves year 1's benefit: gap = -10 + 10 - (10 - 2) = -8; zero lag gives +2,
+    # and the gap falls by 10 / 6 a month, so it is zero at 1.2 months
+    assert boards.npv_gap(p, capability_lag_months=6.0) == pytest.approx(-8.0)
+    assert boards.parameter_flip(p, "capability_lag_months", 0.0, 12.0) == pytest.approx(1.2)
+    assert boards.parameter_flip(p, "buy_fee_per_year", 1.0, 5.0) is None  # positive throughout
+
+
+def test_build_buy_flips_search_each_parameter_over_its_range():
+    """The lag is searched over the horizon in months, the share over [0, 1], the fee up to the
+    whole benefit; a parameter that never ties gives None."""
+    from autograder.key import boards
+
+    flips = boards.build_buy_flips(_simple_program())
+    assert set(flips) == set(boards.FLIPS)
+    assert flips["capability_lag_months"] == pytest.approx(1.2)
+    assert flips["buy_benefit_share"] == pytest.approx(0.6)
+    assert flips["buy_fee_per_year"] == pytest.approx(0.0)  # the gap equals the fee
+    assert boards.build_buy_flips(_simple_program(buy_benefit_share=0.1))["buy_fee_per_year"] is None
+
+
+def test_claim_shares_and_hosted_alternative_by_hand():
+    """The slogan's two shares, and the cheapest adequate open model on a host with its yearly cost."""
+    from autograder.key import boards
+
+    shares = boards.claim_shares(90.0, 1.0, 100.0, 10.0)
+    assert shares["capability"] == pytest.approx(0.9) and shares["cost"] == pytest.approx(0.1)
+    prices = pd.DataFrame({"model": ["closed", "weak", "good", "best"],
+                           "access": ["closed", "open", "open", "open"],
+                           "capability_index": [95, 80, 86, 95]})
+    blended = pd.Series({"closed": 0.10, "weak": 0.05, "good": 0.30, "best": 0.50})
+    model, price, yearly = boards.hosted_alternative(prices, blended, 85, 1000.0)
+    assert (model, price, yearly) == ("good", 0.30, pytest.approx(0.30 * 1000 * 12))
+    assert boards.hosted_alternative(prices, blended, 99, 1000.0) is None
+
+
+def _options_and_futures():
+    options = pd.DataFrame({"ecosystem": [0.5, 1.0], "control": [0.5, 0.0], "capability": [0.5, 0.5],
+                            "exposure": [0.5, 1.0], "cost_usd_b": [0.0, 2.0]}, index=["base", "bold"])
+    futures = pd.DataFrame({"ecosystem_value": [10.0, 0.0], "control_value": [20.0, 40.0],
+                            "capability_value": [30.0, 0.0], "exposure_cost": [4.0, 10.0]},
+                           index=["F", "G"])
+    return options, futures
+
+
+def test_payoff_parts_add_up_to_the_cell_by_hand():
+    """One cell taken apart: (level - baseline's) x worth per driver, exposure as a cost, minus
+    the cost; the parts add up to the payoff matrix's cell."""
+    from autograder.key import boards
+    from autograder.key import scenarios as ks
+
+    options, futures = _options_and_futures()
+    parts = boards.payoff_parts(options, futures, "base", "bold", "F")
+    # ecosystem +0.5 x 10 = 5; control -0.5 x 20 = -10; capability 0; exposure +0.5 x -4 = -2; cost -2
+    assert dict(parts) == {"ecosystem": 5.0, "control": -10.0, "capability": 0.0,
+                           "exposure": -2.0, "cost": -2.0}
+    assert str(parts["capability"]) == "0.0"  # no "-0.0" on the board
+    matrix = ks.payoff_matrix(options, futures, "base")
+    assert parts.sum() == pytest.approx(matrix.loc["bold", "F"]) == pytest.approx(-9.0)
+    assert boards.payoff_parts(options, futures, "base", "bold", "G").sum() == pytest.approx(-27.0)
+
+
+def test_driver_changes_by_hand():
+    """Each option's levels minus the baseline's, the baseline left out."""
+    from autograder.key import boards
+
+    options, _ = _options_and_futures()
+    change = boards.driver_changes(options, "base")
+    assert list(change.index) == ["bold"]
+    assert dict(change.loc["bold"]) == {"ecosystem": 0.5, "control": -0.5, "capability": 0.0,
+                                        "exposure": 0.5}
+
+
+def test_the_baseline_on_the_ballot_by_hand():
+    """With the baseline's zero row on the ballot: a has worst case -1 and b -2, so maximin stays
+    (0); regrets: a 5 (in F), b 5 (in G), the baseline 4 (in F) -> minimax regret stays too;
+    maximax takes b (4); Hurwicz at 0.5 gives a 1, b 1, stay 0 -> a (first on the tie)."""
+    from autograder.key import boards
+
+    payoffs = pd.DataFrame({"F": [-1.0, 4.0], "G": [3.0, -2.0]}, index=["a", "b"])
+    ballot = boards.with_baseline(payoffs, "stay")
+    assert list(ballot.index) == ["stay", "a", "b"] and (ballot.loc["stay"] == 0).all()
+    assert ballot.loc[["a", "b"]].equals(payoffs)
+    picks, regrets = boards.rules_on_ballot(payoffs, "stay", 0.5)
+    assert dict(regrets) == {"stay": 4.0, "a": 5.0, "b": 5.0}
+    assert dict(picks) == {"maximin": "stay", "maximax": "b", "hurwicz": "a",
+                           "minimax regret": "stay"}
+
+
+def test_hurwicz_intervals_by_hand():
+    """Hurwicz values are lines from the worst case (α = 0) to the best (α = 1): A 10 α,
+    B -10 + 40 α, C 5 + α. C leads from 0, B passes it at α = 15/39 and leads to 1; A never leads."""
+    import numpy as np
+
+    from autograder.key import boards
+    from autograder.key import scenarios as ks
+
+    payoffs = pd.DataFrame({"F": [0.0, -10.0, 5.0], "G": [10.0, 30.0, 6.0]}, index=["A", "B", "C"])
+    spans = boards.hurwicz_intervals(payoffs)
+    assert [o for _, _, o in spans] == ["C", "B"]
+    assert spans[0][0] == 0 and spans[0][1] == pytest.approx(15 / 39) and spans[1][1] == 1
+    for alpha in np.linspace(0.001, 0.999, 199):  # brute force, away from the crossing
+        if abs(alpha - 15 / 39) > 1e-6:
+            inside = next(o for lo, hi, o in spans if lo <= alpha <= hi)
+            assert ks.hurwicz(payoffs, alpha) == inside
+    # a tie at α = 0 goes to the steeper line, which leads just after it
+    tie = pd.DataFrame({"F": [0.0, 0.0], "G": [10.0, 20.0]}, index=["A", "D"])
+    assert boards.hurwicz_intervals(tie) == [(0.0, 1.0, "D")]
+
+
+def test_ev_crossings_and_overtaker_by_hand():
+    """Two futures S and T at 0.5 each; with p the probability of S, EV(X) = 10 p, EV(Y) =
+    8 (1 - p), EV(Z) = 4. X leads today (5); lowering p, Y draws level at 4/9 before Z does at
+    0.4; raising p, nobody passes X."""
+    from autograder.key import boards
+    from autograder.key import scenarios as ks
+
+    payoffs = pd.DataFrame({"S": [10.0, 0.0, 4.0], "T": [0.0, 8.0, 4.0]}, index=["X", "Y", "Z"])
+    probs = pd.Series({"S": 0.5, "T": 0.5})
+    crossings = boards.ev_crossings(payoffs, probs, "S")
+    assert crossings["Y"] == pytest.approx(4 / 9) and crossings["Z"] == pytest.approx(0.4)
+    p, rival = boards.ev_overtaker(payoffs, probs, "S", "down")
+    assert (p, rival) == (pytest.approx(4 / 9), "Y")
+    assert p == pytest.approx(ks.reversal_probability(payoffs, probs, "S", direction="down"))
+    assert boards.ev_overtaker(payoffs, probs, "S", "up") is None
+    with pytest.raises(ValueError):
+        boards.ev_overtaker(payoffs, probs, "S", "sideways")
 
 
 # --- originality: no seed quotations --------------------------------------------------------

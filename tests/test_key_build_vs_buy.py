@@ -176,18 +176,18 @@ def test_flip_rate_is_the_incremental_irr(answers):
 
 
 def test_the_numbers_make_the_teaching_points(inputs, answers):
-    """Build wins modestly at the hurdle rate and loses above a plausible flip rate;
-    self-hosting wins modestly at the stated volume and utilization but loses at low
-    utilization; the slogan fails; the quarter's capex funds fewer years than the horizon."""
+    """At a plausible fee, buying beats building at the hurdle rate and building wins only below
+    the flip rate; self-hosting saves a little at the stated volume and utilization and loses
+    just below them; the slogan fails; one quarter's capex funds most of the horizon's fees."""
     m, h = inputs["meta"], inputs["buyer"]
-    assert 0 < answers["npv"]["difference"] < answers["npv"]["buy"]
-    assert answers["irr"] is not None and 0.03 < answers["irr"] < 0.30
-    assert m["discount_rate"] < answers["flip_rate"] < 0.30
+    assert answers["npv"]["difference"] < 0 < answers["npv"]["build"] < answers["npv"]["buy"]
+    assert answers["irr"] is not None and 0.03 < answers["irr"] < m["discount_rate"]
+    assert answers["flip_rate"] == pytest.approx(answers["irr"], abs=1e-9)
     assert answers["payback"]["simple"] < answers["payback"]["discounted"] < m["horizon_years"]
     assert 1 < answers["annuity_years"] < m["horizon_years"]
     assert 0.5 * h["monthly_tokens_m"] < answers["breakeven_volume"] < h["monthly_tokens_m"]
     saving = answers["annual_costs"]["saving"]
-    assert 0 < saving < 0.5 * answers["annual_costs"]["api"]
+    assert 0 < saving < 0.1 * answers["annual_costs"]["api"]
     assert 0.05 < answers["breakeven_utilization"] < h["utilization"]
     assert answers["claim"] == "fails"
 

@@ -379,3 +379,83 @@ def test_two_sided_reversal_matches_a_fine_grid(table, crossings, nearest):
     exact = key.reversal_probability(payoffs, probs, "Boom")
     assert exact == pytest.approx(by_grid, abs=near)
     assert exact == pytest.approx(nearest)
+
+
+# --- the payoff matrix is computed from its drivers ------------------------------------------
+
+
+def _driver_tables():
+    """Two options and a baseline, two futures: small enough to work by hand."""
+    options = pd.DataFrame({"role": ["baseline", "option", "option"],
+                            "ecosystem": [0.5, 1.0, 0.5], "control": [0.2, 0.2, 0.6],
+                            "capability": [0.3, 0.3, 0.3], "exposure": [0.5, 0.9, 0.5],
+                            "cost_usd_b": [0.0, 4.0, 2.0]},
+                           index=pd.Index(["Stay", "Open", "Close"], name="option"))
+    futures = pd.DataFrame({"ecosystem_value": [40.0, 10.0], "control_value": [0.0, 30.0],
+                            "capability_value": [5.0, 5.0], "exposure_cost": [10.0, 50.0]},
+                           index=pd.Index(FUTURES, name="future"))
+    return options, futures
+
+
+def test_payoffs_by_hand():
+    """Is each cell the sum over drivers of (level - baseline level) x value, exposure as a
+    cost, minus the option's cost? Open in Boom: 0.5*40 - 0.4*10 - 4 = 12; in Bust:
+    0.5*10 - 0.4*50 - 4 = -19. Close in Boom: 0.4*0 - 2 = -2; in Bust: 0.4*30 - 2 = 10."""
+    options, futures = _driver_tables()
+    payoffs = key.payoff_matrix(options, futures, key.baseline_option(options))
+    assert list(payoffs.index) == ["Open", "Close"]  # the baseline is the zero line, not a row
+    assert payoffs.loc["Open"].tolist() == pytest.approx([12.0, -19.0])
+    assert payoffs.loc["Close"].tolist() == pytest.approx([-2.0, 10.0])
+
+
+@pytest.mark.parametrize("table, column", [("options", "control"), ("options", "cost_usd_b"),
+                                           ("futures", "exposure_cost"),
+                                           ("baseline", "ecosystem")])
+def test_every_driver_moves_its_cells_and_the_key(table, column, tmp_path):
+    """Change one driver in the course's CSV files: do exactly the payoff cells that depend on it
+    change (by the change times the driver's value), and does the answer key follow?"""
+    import shutil
+
+    from autograder.paths import data_dir
+
+    folder = tmp_path / "data"
+    shutil.copytree(data_dir(), folder)
+    before = assignment.ASSIGNMENT.inputs(folder)["payoffs"]
+    key_before = assignment.ASSIGNMENT.key(folder)["q2_ev"]["expected"]
+    name = "scenarios" if table == "futures" else "scenario_options"
+    frame = pd.read_csv(folder / f"{name}.csv")
+    row = {"options": 2, "futures": 3, "baseline": 0}[table]  # Acquisition spree, Regulatory reset
+    if table == "baseline":
+        assert frame.loc[row, "role"] == "baseline"
+    frame[column] = frame[column].astype(float)
+    frame.loc[row, column] = frame.loc[row, column] + 0.1
+    frame.to_csv(folder / f"{name}.csv", index=False)
+    after = assignment.ASSIGNMENT.inputs(folder)["payoffs"]
+    moved = (after - before).abs() > 1e-9
+    if table == "options":
+        assert moved.loc["Acquisition spree"].all() if column == "cost_usd_b" else \
+            moved.loc["Acquisition spree"].sum() >= 3  # control is worth 0 in one future
+        assert not moved.drop(index="Acquisition spree").any().any()
+    elif table == "futures":
+        assert moved["Regulatory reset"].all() and not moved.drop(columns="Regulatory reset").any().any()
+    else:  # a baseline level moves every option's cell where the driver is worth something
+        assert moved.any(axis=1).all()
+    assert assignment.ASSIGNMENT.key(folder)["q2_ev"]["expected"] != key_before
+
+
+def test_exhibit_payoffs_equal_the_key_and_the_notebook():
+    """Does the payoff matrix the notebook computes in its setup cell (by its own code) equal the
+    key's, cell by cell? The setup cell is run here on the case's data, outside a kernel."""
+    import re
+
+    from autograder import notebooks
+    from autograder.paths import data_dir, source_dir
+
+    nb = notebooks.read(source_dir() / "scenarios" / "scenarios.ipynb")
+    setup = nb.cells[notebooks.find(nb, "setup")].source
+    code = re.sub(r"data/", str(data_dir()) + "/", setup).replace("import matplotlib.pyplot as plt", "")
+    namespace: dict = {}
+    exec(compile(code, "setup", "exec"), namespace)  # the instructor's own locked cell
+    expected = assignment.ASSIGNMENT.inputs()["payoffs"]
+    assert namespace["payoffs"].index.tolist() == expected.index.tolist()
+    assert (namespace["payoffs"] - expected).abs().max().max() < 1e-12

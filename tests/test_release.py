@@ -69,8 +69,8 @@ def test_changed_csv_changes_the_key_and_marks_the_source_stale(course):
     before = a.answers(course / "case" / "data")["reversal_weight"]
     scores = course / "case" / "data" / "vtdf_scores.csv"
     text = scores.read_text()
-    row = next(line for line in text.splitlines() if line.startswith("Technology,Compute"))
-    scores.write_text(text.replace(row, row.replace(",5,", ",4,", 1)))  # Meta's compute 5 -> 4
+    row = next(line for line in text.splitlines() if line.startswith("Value,Enterprise"))
+    scores.write_text(text.replace(row, row.replace(",2,", ",3,", 1)))  # Meta's enterprise 2 -> 3
     after = a.answers(course / "case" / "data")["reversal_weight"]
     assert after != pytest.approx(before, abs=1e-3)
     assert sync_source(course, a) is True
@@ -95,3 +95,43 @@ def test_missing_data_file_is_named(course):
     shutil.rmtree(course / "source" / "vtdf" / "data", ignore_errors=True)
     with pytest.raises(ReleaseError, match="vtdf_rubric.csv"):
         stage(course, get("vtdf"))
+
+
+def test_no_student_data_row_is_dated_after_the_as_of_date():
+    """Does every dated file the release ships (release/*/data) hold only rows on or before the
+    case's as-of date, so the epilogue cannot reach a student?"""
+    from conftest import REPO
+
+    from autograder.data import AS_OF, DATED, load
+
+    checked = 0
+    for folder in sorted((REPO / "release").glob("*/data")):
+        for path in sorted(folder.glob("*.csv")):
+            if path.stem in DATED:
+                dates = load(path.stem, folder)[DATED[path.stem]]
+                assert (dates <= AS_OF).all(), path
+                checked += 1
+    assert checked >= 1  # build_vs_buy ships Meta's capex table
+
+
+def test_verify_and_the_key_refuse_a_row_after_the_as_of_date(course):
+    """A capex row dated after the as-of date, in case/data and the release alike: does the key
+    refuse to read it, and does the release check name the file and the line?"""
+    from autograder.data import AS_OF, DataError
+
+    late = f"FY2025,actual,72.22,72.22,{AS_OF.replace(year=AS_OF.year + 1)},meta-q4-2024,A\n"
+    for folder in (course / "case" / "data", course / "release" / "build_vs_buy" / "data"):
+        path = folder / "meta_capex.csv"
+        path.write_text(path.read_text() + late)
+    with pytest.raises(DataError, match=r"meta_capex.csv: line\(s\) \[\d+\] dated after"):
+        get("build_vs_buy").answers(course / "case" / "data")
+    problems = verify(course, get("build_vs_buy"))
+    shipped = course / "release" / "build_vs_buy" / "data" / "meta_capex.csv"
+    assert any(p.startswith(f"{shipped}: line(s)") and "dated after" in p for p in problems)
+
+
+def test_verify_flags_files_no_exercise_reads(course):
+    """Is an extra file in a release's data folder (say, the epilogue copied by hand) reported?"""
+    shutil.copy(course / "case" / "epilogue.csv", course / "release" / "vtdf" / "data")
+    assert any("holds files no exercise reads: epilogue.csv" in p
+               for p in verify(course, get("vtdf")))

@@ -27,8 +27,8 @@ from autograder.spec import Assignment, Check, Mistake
 def load(folder: Path) -> dict:
     return {"meta": data.params("build_vs_buy", folder),
             "buyer": data.params("selfhost", folder),
-            "prices": data.read("model_prices", folder),
-            "capex": data.read("meta_capex", folder)}
+            "prices": data.load("model_prices", folder),
+            "capex": data.load("meta_capex", folder)}
 
 
 def _finite(value):
@@ -191,7 +191,7 @@ _BLENDED = 'share_in * prices["input_usd_per_1m"] + (1 - share_in) * prices["out
 
 
 def _selfhost_cell(utilization: str = 'buyer["utilization"]', per_hour: str =
-                   'buyer["throughput_tokens_per_s"] * 3600 * utilization / 1e6',
+                   'tokens_per_s * 3600 * utilization / 1e6',
                    fixed: str = 'buyer["staff_ops_usd_per_month"] / buyer["monthly_tokens_m"]') -> str:
     return (f"utilization = {utilization}\n"
             'gpu_dollars_per_hour = buyer["gpus"] * buyer["gpu_usd_per_hour"]\n'
@@ -275,7 +275,7 @@ def _utilization_cell(room: str = 'api_price - buyer["staff_ops_usd_per_month"] 
     return ("api_price = api_prices[cheapest_api]\n"
             "# GPU cost per 1M tokens at 100% utilization; at utilization u it is full_load / u\n"
             'full_load = buyer["gpus"] * buyer["gpu_usd_per_hour"] '
-            '/ (buyer["throughput_tokens_per_s"] * 3600 / 1e6)\n'
+            '/ (tokens_per_s * 3600 / 1e6)\n'
             f"room = {room}\n"
             f"breakeven_utilization = {scale}full_load / room\n"
             "breakeven_utilization")
@@ -296,7 +296,7 @@ def _rates_chart_cell(labels: bool = True, zero_line: bool = True) -> str:
 def _util_chart_cell(legend: bool = True) -> str:
     lines = ["utilizations = np.linspace(0.05, 1.0, 96)",
              'full_load = buyer["gpus"] * buyer["gpu_usd_per_hour"] '
-             '/ (buyer["throughput_tokens_per_s"] * 3600 / 1e6)',
+             '/ (tokens_per_s * 3600 / 1e6)',
              'fixed = buyer["staff_ops_usd_per_month"] / buyer["monthly_tokens_m"]',
              "fig_util, ax = plt.subplots(figsize=(7, 4))",
              'ax.plot(utilizations, full_load / utilizations + fixed, label="Self-hosting, all-in")',
@@ -362,10 +362,12 @@ def _capex(i, period):
     return key.quarter_capex(i["capex"], period)
 
 
-def _selfhost_variant(i, utilization=None, multiply=False, fixed_months=1):
+def _selfhost_variant(i, utilization=None, multiply=False, fixed_months=1, output_only=False):
     h = i["buyer"]
     util = h["utilization"] if utilization is None else utilization
-    full = key.gpu_cost_per_1m(h["gpus"], h["gpu_usd_per_hour"], h["throughput_tokens_per_s"], 1.0)
+    full = key.gpu_cost_per_1m(h["gpus"], h["gpu_usd_per_hour"],
+                               h["benchmark_output_tokens_per_s"] if output_only
+                               else key.tokens_per_second(h), 1.0)
     variable = full * util if multiply else full / util
     fixed = h["staff_ops_usd_per_month"] * fixed_months / h["monthly_tokens_m"]
     return pd.Series({"variable": variable, "fixed": fixed, "total": variable + fixed})
@@ -505,10 +507,11 @@ CHECKS = (
                     "the start of each year.",
                     _annuity_cell(formula="-np.log(1 - amount * r / (fee * (1 + r))) / np.log(1 + r)"),
                     lambda i, a: _annuity(i, _capex(i, "Q4-2024"), due=True)),
-            Mistake("full-year-capex",
-                    "use one quarter's capex (Q4-2024), not the whole year's.",
-                    _annuity_cell(period="FY2024"),
-                    lambda i, a: _annuity(i, _capex(i, "FY2024"))),
+            Mistake("latest-quarter",
+                    "use the quarter the question names, Q4-2024 (the quarter whose capex the "
+                    "$14.8 billion figure would match), not the latest quarter.",
+                    _annuity_cell(period="Q2-2025"),
+                    lambda i, a: _annuity(i, _capex(i, "Q2-2025"))),
             Mistake("build-tranche",
                     "use Meta's reported Q4-2024 capex from Exhibit 1 (meta_capex.csv), not the "
                     "build program's first capex tranche.",
@@ -560,8 +563,14 @@ CHECKS = (
             Mistake("times-utilization",
                     "idle GPU time makes each useful token dearer: divide by the utilization, "
                     "do not multiply by it.",
-                    _selfhost_cell(per_hour='buyer["throughput_tokens_per_s"] * 3600 / utilization / 1e6'),
+                    _selfhost_cell(per_hour='tokens_per_s * 3600 / utilization / 1e6'),
                     lambda i, a: _selfhost_variant(i, multiply=True)),
+            Mistake("output-tokens-only",
+                    "the benchmark's rate counts output tokens only; a replica also processes the "
+                    "input tokens, so use all tokens per second (tokens_per_s from the setup cell).",
+                    _selfhost_cell(per_hour='buyer["benchmark_output_tokens_per_s"] * 3600 '
+                                            '* utilization / 1e6'),
+                    lambda i, a: _selfhost_variant(i, output_only=True)),
             Mistake("annual-fixed",
                     "the fixed cost is per month and the volume is per month: do not annualize "
                     "one of them.",
@@ -717,7 +726,7 @@ CHECKS = (
                     "cost must fit in what the API price leaves after it.",
                     _utilization_cell(room="api_price"),
                     lambda i, a: key.gpu_cost_per_1m(i["buyer"]["gpus"], i["buyer"]["gpu_usd_per_hour"],
-                                                     i["buyer"]["throughput_tokens_per_s"], 1.0)
+                                                     key.tokens_per_second(i["buyer"]), 1.0)
                     / _api(i, a)[0]),
             Mistake("util-percent",
                     "give the utilization as a share of capacity (0.5 for 50%), not a percentage.",
@@ -748,7 +757,7 @@ CHECKS = (
 
 ASSIGNMENT = Assignment(
     name="build_vs_buy",
-    title="Build versus buy: the arithmetic behind the platform paradox",
+    title="Build versus buy: what frontier capability is worth to Meta",
     notebook="build_vs_buy.ipynb",
     data_files=("build_vs_buy", "selfhost", "model_prices", "meta_capex"),
     load=load,

@@ -24,13 +24,14 @@ REFERENCE_DRAWS = 400_000
 
 
 def load(folder: Path) -> dict:
-    scenarios = data.read("scenarios", folder).set_index("future")
-    table = data.read("scenario_payoffs", folder).set_index("option")
+    futures = data.load("scenarios", folder).set_index("future")
+    options = data.load("scenario_options", folder).set_index("option")
     params = data.params("scenario_params", folder)
-    probs = scenarios["probability"].astype(float)
-    payoffs = table[list(probs.index)].astype(float)
-    key.validate(probs, payoffs, table["unit"])
-    return {"probs": probs, "payoffs": payoffs, "units": table["unit"],
+    baseline = key.baseline_option(options)
+    probs = futures["probability"].astype(float)
+    payoffs = key.payoff_matrix(options, futures, baseline)[list(probs.index)]
+    key.validate(probs, payoffs, futures["unit"])
+    return {"probs": probs, "payoffs": payoffs, "units": futures["unit"], "baseline": baseline,
             "alpha": float(params["hurwicz_alpha"]),
             "concentration": float(params["dirichlet_concentration"]),
             "seed": int(params["seed"]), "draws": int(params["draws"])}
@@ -52,7 +53,7 @@ def solve(inputs: dict, given: dict) -> dict:
     if "rule_choices" not in a:
         a["rule_choices"] = key.rule_choices(payoffs, inputs["alpha"], a["max_regret"])
     if "reversal_p" not in a:
-        a["reversal_p"] = key.reversal_probability(payoffs, probs, COMMOD)
+        a["reversal_p"] = key.reversal_probability(payoffs, probs, COMMOD, direction="up")
     if "best_share" not in a:
         a["best_share"] = _simulated(inputs, inputs["draws"])
     if "best_share_any" not in a:
@@ -117,7 +118,7 @@ def _crossing(inputs: dict, rival: str | None = None, rescale: bool = True) -> f
     if rival is not None:
         return float(crossings[rival])
     now = inputs["probs"][COMMOD]
-    return float(crossings[(crossings >= 0) & (crossings < now)].max())
+    return float(crossings[(crossings > now) & (crossings <= 1)].min())
 
 
 def _runner_up(inputs: dict) -> float:
@@ -128,7 +129,7 @@ def _runner_up(inputs: dict) -> float:
 # --- the answer cells as students write them ---------------------------------------------------
 
 _INPUTS = ('input_checks = pd.Series({{"probability_sum": {total},\n'
-           '                          "one_unit": payoff_table["unit"].nunique() == 1}})')
+           '                          "one_unit": futures["unit"].nunique() == 1}})')
 
 _CHOICES = ("worst = payoffs.min(axis=1)\n"
             "best = payoffs.max(axis=1)\n"
@@ -155,7 +156,7 @@ _REVERSAL = ("p_now = probs[commod]\n"
              "{answer}")
 _RESCALED = ("rest = payoffs[others.index] @ (others / others.sum())  # EV if it does not happen\n"
              "slope = payoffs[commod] - rest  # EV_k(p) = rest_k + p * slope_k\n")
-_FIRST = "crossings[(crossings >= 0) & (crossings < p_now)].max()"
+_FIRST = "crossings[(crossings > p_now) & (crossings <= 1)].min()"
 
 
 def _reversal(answer: str, lines: str = _RESCALED) -> str:
@@ -366,7 +367,7 @@ CHECKS = (
             Mistake("runner-up",
                     "today's runner-up is not necessarily the first option to overtake: find "
                     "where the top option's line crosses each rival's and take the first "
-                    "crossing you meet as the probability falls.",
+                    "crossing you meet as the probability rises.",
                     _reversal("runner_up = ev.sort_values().index[-2]\n"
                               "reversal_p = crossings[runner_up]"),
                     lambda i, a: _runner_up(i)),
@@ -374,11 +375,11 @@ CHECKS = (
                     "give the probability as a share between 0 and 1, not a percentage.",
                     _reversal(f"reversal_p = 100 * {_FIRST}"),
                     lambda i, a: 100 * a["reversal_p"]),
-            Mistake("drop-only",
-                    "report the probability itself at the swap, not how far it falls from "
+            Mistake("rise-only",
+                    "report the probability itself at the swap, not how far it rises from "
                     "today's.",
-                    _reversal(f"reversal_p = p_now - {_FIRST}"),
-                    lambda i, a: float(i["probs"][COMMOD]) - a["reversal_p"]),
+                    _reversal(f"reversal_p = {_FIRST} - p_now"),
+                    lambda i, a: a["reversal_p"] - float(i["probs"][COMMOD])),
         ),
     ),
     Check(
@@ -428,7 +429,7 @@ ASSIGNMENT = Assignment(
     name="scenarios",
     title="Scenario ranking: which bet survives an uncertain future?",
     notebook="scenarios.ipynb",
-    data_files=("scenarios", "scenario_payoffs", "scenario_params"),
+    data_files=("scenarios", "scenario_options", "scenario_params"),
     load=load,
     solve=solve,
     checks=CHECKS,

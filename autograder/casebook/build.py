@@ -11,21 +11,34 @@ import jinja2
 import markdown
 
 from autograder.casebook import exhibits as ex
-from autograder.data import DataError, params
+from autograder.casebook import formats as fmt
+from autograder.casebook.sources import Endnotes
+from autograder.data import AS_OF, DataError, load, params
+from autograder.key import build_vs_buy as kb
 from autograder.paths import course_root, data_dir
 
 TEMPLATE = "case.md.j2"
 PAGE_TEMPLATES = Path(__file__).parent / "templates"
 
+
+def _amounts(text: object) -> list[str]:
+    """Every quantity in a sourced text cell, spelled out as `amount` spells the first one
+    ('405B model, 30.84M GPU-hours' -> ['405 billion', '30.84 million']), so the narrative can
+    quote a cell's second or third figure without retyping it. An index past the end fails the
+    build (StrictUndefined)."""
+    return [fmt.amount(m.group()) for m in fmt._AMOUNT.finditer(str(text))]
+
+
 FILTERS = {
-    "usd_b": ex.usd_b,
-    "usd": ex.usd,
-    "pct": ex.pct,
-    "int_commas": ex.int_commas,
-    "num": ex.trim,
-    "longdate": ex.longdate,
-    "month_year": ex.month_year,
-    "amount": ex.amount,
+    "usd_b": fmt.usd_b,
+    "usd": fmt.usd,
+    "pct": fmt.pct,
+    "int_commas": fmt.int_commas,
+    "num": fmt.trim,
+    "longdate": fmt.longdate,
+    "month_year": fmt.month_year,
+    "amount": fmt.amount,
+    "amounts": _amounts,
 }
 
 
@@ -40,46 +53,48 @@ def _records(table, key: str, name: str) -> dict[Any, dict]:
     return dict(zip(keys, rows))
 
 
-def case_context(data: Path) -> dict[str, Any]:
-    """Everything the narrative template may quote, read from `data` (a case/data folder) and cut
-    at the as-of date. Template placeholders index these by names, never by typed numbers."""
-    fin = ex.load("meta_financials", data)
+def case_context(data: Path, notes: Endnotes | None = None) -> dict[str, Any]:
+    """Everything the narrative template may quote, read from `data` (a case/data folder, whose
+    rows all date from on or before the as-of date). Template placeholders index these by
+    names, never by typed numbers; `cite(id, ...)` numbers a source as an endnote."""
+    notes = notes or Endnotes.read(data)
+    fin = load("meta_financials", data)
     fin["year"] = fin["year"].astype(int)
-    capex = ex.up_to_as_of(ex.load("meta_capex", data), "announced")
-    timeline = ex.up_to_as_of(ex.load("llama_timeline", data), "date")
-    labs = ex.up_to_as_of(ex.load("closed_lab_economics", data), "reported")
-    parallels = ex.load("platform_parallels", data)
+    capex = load("meta_capex", data)
+    labs = load("closed_lab_economics", data)
+    parallels = load("platform_parallels", data)
     parallels["year"] = parallels["year"].astype(int)
-    scenarios = ex.load("scenarios", data)
-    ex.scenario_futures(data)  # payoff matrix must match the futures
+    options, futures, baseline, _ = ex.scenario_tables(data)  # validated: probabilities sum to 1
 
-    lab_figures: dict[str, dict[str, dict]] = {}
+    lab_figures: dict[str, dict[str, dict[str, dict]]] = {}
     for row in labs.to_dict("records"):
-        lab_figures.setdefault(row["metric"], {})[row["period"]] = row
+        lab_figures.setdefault(row["company"], {}).setdefault(row["metric"], {})[row["period"]] = row
     guidance: dict[str, list[dict]] = {}
     for row in capex[capex["kind"] == "guidance"].sort_values("announced").to_dict("records"):
         guidance.setdefault(row["period"], []).append(row)
-    events = timeline.sort_values("date").to_dict("records")
+    selfhost = params("selfhost", data)
 
     return {
-        "as_of": ex.AS_OF,
+        "as_of": AS_OF,
+        "cite": notes.cite,
         "fin": _records(fin, "year", "meta_financials"),
         "capex_actual": _records(capex[capex["kind"] == "actual"], "period", "meta_capex"),
         "capex_guidance": guidance,
-        "timeline": _records(timeline, "event", "llama_timeline"),
-        # Milestones whose figures live inside the event label (e.g. "Downloads >1B"), by date.
-        "downloads": [e for e in events if str(e["event"]).startswith("Downloads")],
-        "assistant": [e for e in events if str(e["event"]).startswith("Meta AI")],
-        "license": _records(ex.load("llama_license", data), "clause", "llama_license"),
+        "timeline": _records(load("llama_timeline", data), "event", "llama_timeline"),
+        "license": _records(load("llama_license", data), "clause", "llama_license"),
         "labs": lab_figures,
-        "prices": _records(ex.load("model_prices", data), "model", "model_prices"),
-        "vtdf_weights": _records(ex.load("vtdf_weights", data), "layer", "vtdf_weights"),
-        "rubric": _records(ex.load("vtdf_rubric", data), "score", "vtdf_rubric"),
+        "prices": _records(load("model_prices", data), "model", "model_prices"),
+        "vtdf_weights": _records(load("vtdf_weights", data), "layer", "vtdf_weights"),
+        "rubric": _records(load("vtdf_rubric", data), "score", "vtdf_rubric"),
         "bvb": params("build_vs_buy", data),
-        "selfhost": params("selfhost", data),
-        "selfhost_rows": _records(ex.load("selfhost", data), "parameter", "selfhost"),
-        "futures": _records(scenarios, "future", "scenarios"),
-        "options": _records(ex.load("scenario_payoffs", data), "option", "scenario_payoffs"),
+        "selfhost": selfhost,
+        "selfhost_rows": _records(load("selfhost", data), "parameter", "selfhost"),
+        # All tokens per second of one replica, derived from the benchmark row (Exhibit 7).
+        "tokens_per_s": kb.tokens_per_second(selfhost),
+        "futures": futures.to_dict("index"),
+        "options": options.drop(index=baseline).to_dict("index"),
+        "baseline": baseline,
+        "baseline_row": options.loc[baseline].to_dict(),
         "scen_params": params("scenario_params", data),
         "parallels": _records(parallels, "platform", "platform_parallels"),
     }
@@ -95,7 +110,8 @@ def _environment(loader: jinja2.BaseLoader) -> jinja2.Environment:
     return env
 
 
-def render_case_text(root: Path | None = None, data: Path | None = None) -> str:
+def render_case_text(root: Path | None = None, data: Path | None = None,
+                     notes: Endnotes | None = None) -> str:
     """The case narrative as Markdown, every figure filled from `data` (default <root>/case/data)."""
     root = root or course_root()
     data = data or data_dir(root)
@@ -103,7 +119,7 @@ def render_case_text(root: Path | None = None, data: Path | None = None) -> str:
     if not template_path.is_file():
         raise FileNotFoundError(f"{template_path}: case template not found")
     env = _environment(jinja2.FileSystemLoader(str(template_path.parent)))
-    context = case_context(data)  # data errors name their CSV file
+    context = case_context(data, notes)  # data errors name their CSV file
     try:
         return env.get_template(TEMPLATE).render(**context)
     except jinja2.UndefinedError as exc:
@@ -136,14 +152,17 @@ def build_case(root: Path | None = None, out: Path | None = None, data: Path | N
     root = root or course_root()
     data = data or data_dir(root)
     out = out or root / "case" / "build" / "case.html"
-    text = render_case_text(root, data)
+    notes = Endnotes.read(data)  # one numbering for the narrative's citations and the exhibits'
+    text = render_case_text(root, data, notes)
+    exhibits = ex.render_exhibits(data, notes)
     page = _environment(jinja2.FileSystemLoader(str(PAGE_TEMPLATES))).get_template("page.html.j2")
     html_text = page.render(
         title=title_of(text),
         css=(PAGE_TEMPLATES / "case.css").read_text(encoding="utf-8"),
         narrative=narrative_html(text),
-        exhibits=ex.render_exhibits(data),
-        as_of=ex.longdate(ex.AS_OF),
+        exhibits=exhibits,
+        endnotes=notes.html(),
+        as_of=fmt.longdate(AS_OF),
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(html_text, encoding="utf-8")

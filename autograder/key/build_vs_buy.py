@@ -193,6 +193,15 @@ def api_prices(prices: pd.DataFrame, input_share: float) -> pd.Series:
     return blended_price(table["input_usd_per_1m"], table["output_usd_per_1m"], input_share)
 
 
+def tokens_per_second(h: dict) -> float:
+    """All tokens (input and output) one replica processes per second at full load, from a
+    benchmark that reports output tokens per second at a given input/output length:
+    output rate × (input + output) / output. The case assumes the same all-token rate for the
+    workload's own mix (an assumption it states)."""
+    out, tokens_in = h["benchmark_output_tokens"], h["benchmark_input_tokens"]
+    return h["benchmark_output_tokens_per_s"] * (tokens_in + out) / out
+
+
 def gpu_cost_per_1m(gpus: float, usd_per_gpu_hour: float, tokens_per_s: float,
                     utilization: float) -> float:
     """Variable self-hosting $ per 1M tokens: (GPUs · $/GPU-h) / (tok/s · 3600 · util / 1e6)."""
@@ -203,7 +212,7 @@ def selfhost_per_1m(h: dict, utilization: float | None = None) -> pd.Series:
     """Self-hosting $ per 1M tokens at the stated volume: variable (GPU time at the
     utilization), fixed (staff and operations per month over the monthly volume), total."""
     util = h["utilization"] if utilization is None else utilization
-    variable = gpu_cost_per_1m(h["gpus"], h["gpu_usd_per_hour"], h["throughput_tokens_per_s"], util)
+    variable = gpu_cost_per_1m(h["gpus"], h["gpu_usd_per_hour"], tokens_per_second(h), util)
     fixed = h["staff_ops_usd_per_month"] / h["monthly_tokens_m"]
     return pd.Series({"variable": variable, "fixed": fixed, "total": variable + fixed})
 
@@ -259,6 +268,6 @@ def breakeven_utilization(h: dict, api_price: float) -> float | None:
     """Utilization at which self-hosting's total $ per 1M equals the API price at the stated
     volume: GPU $ per 1M at full load / (API price − fixed $ per 1M). Negative when the fixed
     cost per 1M alone exceeds the API price (no utilization breaks even); None when equal."""
-    full_load = gpu_cost_per_1m(h["gpus"], h["gpu_usd_per_hour"], h["throughput_tokens_per_s"], 1.0)
+    full_load = gpu_cost_per_1m(h["gpus"], h["gpu_usd_per_hour"], tokens_per_second(h), 1.0)
     room = api_price - h["staff_ops_usd_per_month"] / h["monthly_tokens_m"]
     return None if room == 0 else full_load / room

@@ -1,9 +1,19 @@
-"""Scenario ranking (Exhibit 8): input checks, expected values, decision rules under
-uncertainty, the probability at which the best option changes, and a Dirichlet simulation.
+"""Scenario ranking (the case's options exhibit): the payoff matrix computed from its drivers,
+input checks, expected values, decision rules under uncertainty, the probability at which the
+best option changes, and a Dirichlet simulation.
 
 Conventions (case/facts): EV_k = sum_s p_s * V_ks with sum_s p_s = 1; rank 1 = best; regret in
 a future = the best payoff in that future minus the option's payoff; Hurwicz = alpha * best case
 + (1 - alpha) * worst case, alpha being the weight on the best case.
+
+The payoff of option k in future s is linear in four drivers d (ecosystem reach, frontier
+control, capability, regulatory exposure), each a level between 0 and 1, measured against the
+baseline option b (staying the course):
+
+    V_ks = sum_d (level_kd - level_bd) * value_sd  -  cost_k
+
+where value_sd is what one unit of driver d is worth in future s ($B; exposure counts as a cost)
+and cost_k the option's own cost ($B NPV). The baseline's row is zero by construction.
 """
 
 from __future__ import annotations
@@ -14,12 +24,38 @@ import numpy as np
 import pandas as pd
 
 COMMODITIZATION = "Commoditization victory"
+DRIVERS = ("ecosystem", "control", "capability", "exposure")
+# scenarios.csv column holding what one unit of each driver is worth in a future ($B)
+DRIVER_VALUES = {"ecosystem": "ecosystem_value", "control": "control_value",
+                 "capability": "capability_value", "exposure": "exposure_cost"}
+SIGNS = {"ecosystem": 1.0, "control": 1.0, "capability": 1.0, "exposure": -1.0}
 RULES = ("maximin", "maximax", "hurwicz", "minimax regret")
 PROBABILITY_TOLERANCE = 1e-9
 
 
 class InputError(ValueError):
     """The scenario inputs break a convention (probabilities, units, labels)."""
+
+
+def baseline_option(options: pd.DataFrame) -> str:
+    """The one option (row label) whose `role` is "baseline": the zero line of the payoffs."""
+    rows = options.index[options["role"] == "baseline"].tolist()
+    if len(rows) != 1:
+        raise InputError(f"scenario_options.csv: needs exactly one row with role 'baseline', "
+                         f"found {rows or 'none'}")
+    return str(rows[0])
+
+
+def payoff_matrix(options: pd.DataFrame, futures: pd.DataFrame, baseline: str) -> pd.DataFrame:
+    """Options (rows, baseline left out) x futures (columns), $B NPV against the baseline.
+
+    `options`: one row per option (baseline included) with the DRIVERS levels and `cost_usd_b`;
+    `futures`: one row per future with the DRIVER_VALUES columns."""
+    levels = options[list(DRIVERS)].astype(float)
+    change = (levels - levels.loc[baseline]).drop(index=baseline)
+    worth = pd.DataFrame({d: SIGNS[d] * futures[DRIVER_VALUES[d]].astype(float) for d in DRIVERS})
+    cost = options["cost_usd_b"].astype(float).drop(index=baseline)
+    return (change @ worth.T).sub(cost, axis=0)
 
 
 def input_checks(probabilities: pd.Series, units: pd.Series) -> pd.Series:
@@ -123,9 +159,10 @@ def ev_curve(payoffs: pd.DataFrame, probabilities: pd.Series, future: str,
 
 
 def reversal_probability(payoffs: pd.DataFrame, probabilities: pd.Series,
-                         future: str = COMMODITIZATION) -> float:
+                         future: str = COMMODITIZATION, direction: str | None = None) -> float:
     """The probability of `future` (others rescaled in proportion) at which the option that is
-    best today stops being best: the crossing nearest today's probability.
+    best today stops being best: moving `direction` ("up" or "down") from today's probability,
+    the first crossing met; with no direction, the crossing nearest today's probability.
 
     With the others rescaled, EV_k(p) = c_k + p * (V_k,future - c_k), c_k being the EV of option
     k conditional on `future` not happening: straight lines in p. Today's best option t meets
@@ -147,9 +184,13 @@ def reversal_probability(payoffs: pd.DataFrame, probabilities: pd.Series,
             below.append(x)  # the rival gains as p falls
         elif now < x <= 1 and slope[top] < slope[rival]:
             above.append(x)  # the rival gains as p rises
-    candidates = ([max(below)] if below else []) + ([min(above)] if above else [])
+    if direction not in (None, "up", "down"):
+        raise ValueError(f"direction must be 'up', 'down' or None, not {direction!r}")
+    candidates = (([max(below)] if below and direction != "up" else [])
+                  + ([min(above)] if above and direction != "down" else []))
     if not candidates:
-        raise ValueError(f"{top} is best at every probability of {future}; nothing reverses")
+        way = {"up": " as it rises", "down": " as it falls"}.get(direction or "", "")
+        raise ValueError(f"{top} stays best at every probability of {future}{way}; nothing reverses")
     return min(candidates, key=lambda x: abs(x - now))
 
 

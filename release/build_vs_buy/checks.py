@@ -1,4 +1,4 @@
-"""Checks used by the test cells of the Platform Paradox notebooks.
+"""Checks used by the test cells of the Open by Design notebooks.
 
 This file is copied beside every notebook as `checks.py`. It holds no answers: the visible
 tests pass it a description of the expected *form* of an answer, and the hidden tests (added
