@@ -126,8 +126,10 @@ def key(assignment: AssignmentName = typer.Argument(..., help="Assignment name, 
 
     a = get(assignment.value)
     root = _root(course)
-    typer.echo(json.dumps({k: v["expected"] for k, v in a.key(root / "case" / "data").items()},
-                          indent=2))
+    # A derived answer has no single value: it is recomputed from each student's own earlier answers
+    shown = {k: v.get("expected", "recomputed for each student from: " + ", ".join(v.get("derived", [])))
+             for k, v in a.key(root / "case" / "data").items()}
+    typer.echo(json.dumps(shown, indent=2))
 
 
 @app.command()

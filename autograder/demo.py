@@ -27,7 +27,7 @@ from autograder.release import build_release
 from autograder.synthetic import blank, solved, submit, with_answer
 
 MARKER = ".paradox-demo"  # a folder the demo may replace carries this file
-COURSE_PARTS = ("case", "source", "release", "nbgrader_config.py")
+COURSE_PARTS = ("case", "source", "release", "nbgrader_config.py", "instructor_guide.md")
 
 
 @dataclass

@@ -13,6 +13,7 @@ are pure: they read the data folder they are given (default: the course's `case/
 return Markdown.
 
     assignments_table()   the three assignments: notebook, exhibits, points
+    question_table()      every question with its points on values, on form and by hand
     glance_table()        "numbers for the boards": the figures the teaching plan puts up
     answer_table()        per assignment and item: what it is, expected value, tolerance, points
     epilogue_table()      rows dated after the case's as-of date (capex, Llama, closed labs)
@@ -35,19 +36,21 @@ from typing import Any
 
 import pandas as pd
 
+from autograder import rubrics
 from autograder.assignments import ASSIGNMENTS, get
 from autograder.casebook.formats import longdate, trim
 from autograder.data import AS_OF, EPILOGUE, epilogue, load
 from autograder.kernel_checks import plain
 from autograder.key import boards
 from autograder.key import scenarios as ks
-from autograder.key.build_vs_buy import gpu_cost_per_1m, quarter_capex, tokens_per_second
+from autograder.key import vtdf as kv
+from autograder.key.build_vs_buy import CLAIM_COST, gpu_cost_per_1m, payback, quarter_capex
 from autograder.key.vtdf import META
-from autograder.paths import course_root
+from autograder.notebooks import read as read_notebook
+from autograder.paths import GUIDE, course_root
 from autograder.paths import data_dir as default_data_dir
 from autograder.spec import Assignment, Check, rounded
 
-GUIDE = "instructor_guide.md"
 BEGIN = "<!-- BEGIN GENERATED: {name} -->"
 END = "<!-- END GENERATED: {name} -->"
 _MARKER = re.compile(r"<!-- (BEGIN|END) GENERATED: ([a-z_]+) -->")
@@ -199,7 +202,8 @@ def _figure_text(spec: dict) -> str:
 
 
 _INDEX_NAMES = {"q1_normalized": "criterion", "q1_flows": "year", "q11_npv_by_rate": "rate",
-                "q3_regret": "option", "q2_layer_scores": "firm"}
+                "q3_regret": "option", "q2_layer_scores": "firm",
+                "q11_npv_grid": "lag (months) / benefit share"}
 
 
 def _assignment_answers(a: Assignment, folder: Path, number_: int) -> str:
@@ -216,6 +220,12 @@ def _assignment_answers(a: Assignment, folder: Path, number_: int) -> str:
             continue
         entry = key[check.id]
         kind = check.tolerance
+        if check.derived is not None:  # follows from the student's own inputs
+            uses = ", ".join(f"`{u}`" for u in check.derived.uses)
+            rows.append([item_label(check.id, check.variable), _about(check),
+                         f"recomputed for each student from their own {uses}",
+                         tolerance_text(entry["tol"]), "—", points])
+            continue
         value = entry["expected"]
         if _cells(value) > INLINE_CELLS:
             shown = f"{_cells(value)} values: Table {number_}.{len(details) + 1} below"
@@ -249,7 +259,9 @@ def answer_table(data_dir: Path | None = None) -> str:
     folder = _data(data_dir)
     parts = [_assignment_answers(a, folder, n) for n, a in enumerate(ASSIGNMENTS.values(), start=1)]
     note = ("*Generated from the answer key (`autograder.assignments`, computed from `case/data/`). "
-            "Points are the hidden value test + the visible format test. Follow-through: how many "
+            "Points are the hidden value test + the visible format test (only a chart's form earns "
+            "points; the other format checks are worth 0). Derived items have no fixed expected "
+            "value: the grader recomputes it from each student's own inputs. Follow-through: how many "
             "other values the item also accepts because they follow correctly from a catalogued "
             "mistake in an earlier item.*")
     return note + "\n\n" + "\n\n".join(parts)
@@ -267,6 +279,62 @@ def assignments_table() -> str:
                      number(a.autograded_points + manual)])
     return md_table(["#", "Assignment", "Notebook", "Data", "Autograded", "By hand", "Points"],
                     rows, "llllrrr")
+
+
+_HEADING = re.compile(r"^## Question (\d+) — (.+?) \([\d.]+ points?(?:, graded by hand)?\)\s*$", re.M)
+
+
+def question_titles(a: Assignment) -> dict[int, str]:
+    """Question number -> its title, from the source notebook's headings
+    (`## Question 7 — The whole space of weightings (4 points)`); empty if there is no notebook."""
+    path = course_root() / "source" / a.name / a.notebook
+    if not path.is_file():
+        return {}
+    titles: dict[int, str] = {}
+    for cell in read_notebook(path).cells:
+        if cell.cell_type == "markdown":
+            titles.update({int(m.group(1)): m.group(2) for m in _HEADING.finditer(cell.source)})
+    return titles
+
+
+def question_points(a: Assignment) -> dict[int, dict[str, float]]:
+    """Question number -> points on values (hidden tests), on form (visible checks: only
+    charts) and by hand, from the spec (item ids start with q<number>)."""
+    out: dict[int, dict[str, float]] = {}
+
+    def add(item: str, kind: str, points: float) -> None:
+        m = re.match(r"q(\d+)", item)
+        if m:
+            out.setdefault(int(m.group(1)), {"value": 0.0, "form": 0.0, "hand": 0.0})[kind] += points
+
+    for c in a.checks:
+        add(c.id, "value", c.points)
+        add(c.id, "form", c.format_points)
+    for cell, points in a.manual.items():
+        add(cell, "hand", points)
+    return dict(sorted(out.items()))
+
+
+def question_table() -> str:
+    """Every question of the three notebooks with its points: on values (hidden tests), on form
+    (only charts) and by hand."""
+    rows = []
+    for a in ASSIGNMENTS.values():
+        titles = question_titles(a)
+        for n, p in question_points(a).items():
+            rows.append([f"`{a.name}`", f"Q{n}", titles.get(n, ""),
+                         *(number(p[k]) if p[k] else "—" for k in ("value", "form", "hand")),
+                         number(sum(p.values()))])
+        rows.append([f"`{a.name}`", "**total**", "", number(a.autograded_points
+                                                            - sum(c.format_points for c in a.checks)),
+                     number(sum(c.format_points for c in a.checks)), number(sum(a.manual.values())),
+                     f"**{number(a.autograded_points + sum(a.manual.values()))}**"])
+    note = ("*Generated from the assignment specs (`autograder/assignments/`) and the source "
+            "notebooks' headings. Value: hidden tests of the answers' values; form: visible checks "
+            "that earn points (only charts do; the other form checks are worth 0); by hand: "
+            "written answers graded against the rubrics below.*")
+    return note + "\n\n" + md_table(["Assignment", "Question", "Title", "Value", "Form", "By hand",
+                                     "Points"], rows, "lllrrrr")
 
 
 # ---------------------------------------------------------------- numbers for the boards
@@ -351,6 +419,41 @@ def _vtdf_board(folder: Path) -> list[Glance]:
                     " · ".join(f"{f} {_percent(x) if now < x <= 1 else 'never'}"
                                for f, x in level.items()), "derived",
                     [x for x in level if now < x <= 1]))
+    share = answers["leader_share"]
+    step = kv.GRID_STEP
+    rows.append(row(f"Share of the weight map each firm leads (Technology × Distribution, step "
+                    f"{number(step)}; {kv.TIE}: the two best within 1e-9)",
+                    " · ".join(f"{f} {_percent(float(x))}"
+                               for f, x in share.sort_values(ascending=False, kind="stable").items()),
+                    "Q7(a)", share))
+    floor = boards.lead_floor(layers, platform, META, step)
+    where = floor.dropna()
+    if not where.empty:
+        t_now, d_now = float(platform["Technology"]), float(platform["Distribution"])
+        at_now = floor.get(round(t_now, 9), math.nan)
+        today = (f"at today's Technology weight ({_percent(t_now, 0)}) from a Distribution weight "
+                 f"of {_percent(at_now, 0)} (today {_percent(d_now, 0)})"
+                 if math.isfinite(at_now) else
+                 f"never at today's Technology weight ({_percent(t_now, 0)})")
+        rows.append(row(f"Where {META} leads on the weight map",
+                        f"only with Distribution at least {_percent(where.min(), 0)} and "
+                        f"Technology at most {_percent(where.index.max(), 0)}; {today}", "Q7(b)",
+                        (where.min(), where.index.max(), t_now, d_now)
+                        + ((at_now,) if math.isfinite(at_now) else ())))
+    notches = boards.notch_effects(v.inputs(folder)["scores"], weights)
+    parts = []
+    for lens in ("platform_lens", "capability_lens"):
+        moved = notches[notches[f"{lens}_moves"]]
+        first = totals[lens].idxmax()
+        lost = moved[moved[f"{lens}_leader"] != first]
+        winners = sorted(set(lost[f"{lens}_leader"]))
+        layers_lost = sorted(set(lost["layer"]))
+        parts.append(f"{lens.split('_')[0]} lens: {len(moved)} of {len(notches)} change a rank"
+                     + (f", {len(lost)} of them take first place from {first} (to "
+                        f"{' or '.join(winners)}; cells in {', '.join(layers_lost)})" if len(lost) else
+                        f", none takes first place from {first}"))
+    rows.append(row("One-point re-scorings of one cell (Q8's smallest change) that move the "
+                    "ranking", " · ".join(parts), "Q8, derived"))
     return rows
 
 
@@ -371,20 +474,33 @@ def _meta_board(folder: Path) -> list[Glance]:
                     "Q2", npv))
     irr = answers["irr"]
     if irr is not None:
-        rows.append(row("IRR of the incremental flows = flip rate",
-                        f"{_percent(irr)} (hurdle {hurdle}): building wins only below it",
-                        "Q3, Q11(b)", (irr,)))
+        rows.append(row("IRR of the incremental flows (build − buy)",
+                        f"{_percent(irr)} (hurdle {hurdle}): building wins only at a hurdle rate "
+                        "below it", "Q3", (irr,)))
     pb = answers["payback"]
     if pb is not None:
         rows.append(row("Payback of building alone: simple / discounted (years)",
                         f"{number(pb['simple'], 'years')} / {number(pb['discounted'], 'years')}",
-                        "Q4", pb))
+                        "Q4(a)", pb))
+    extra = answers["incremental_payback"]
+    if extra is not None:
+        late = payback(flows["incremental"], m["discount_rate"])
+        rows.append(row("Payback of the extra outlay (build − buy): simple / discounted (years)",
+                        f"{number(extra, 'years')} / "
+                        + (number(late, "years") if late is not None else
+                           f"never at {hurdle} (the incremental NPV is "
+                           f"{number(round(float(npv['difference']), 2))})"),
+                        "Q4(b)", (extra,) + ((late,) if late is not None else ())))
+    q4, years = quarter_capex(inputs["capex"]), answers["annuity_years"]
+    if years is not None:
+        rows.append(row("Years of buy fees one quarter's capex funds",
+                        f"${trim(q4)}B at {hurdle} pays the ${trim(m['buy_fee_per_year'])}B fee "
+                        f"for {number(years, 'years')} years (horizon {number(m['horizon_years'])})",
+                        "Q5(a)", (q4, years, m["buy_fee_per_year"])))
     shown = {"capability_lag_months": ("Capability lag", lambda x: f"{number(round(x, 1))} months",
                                        lambda x: f"{number(x)} months"),
              "buy_benefit_share": ("Share of the benefit a rival's model delivers", _percent,
-                                   lambda x: _percent(x, 0)),
-             "buy_fee_per_year": ("Yearly buy fee", lambda x: f"${number(round(x, 2))}B",
-                                  lambda x: f"${number(x)}B")}
+                                   lambda x: _percent(x, 0))}
     side = "build" if boards.npv_gap(m) > 0 else "buy"
     for name, x in boards.build_buy_flips(m).items():
         label, flip, given = shown[name]
@@ -392,12 +508,27 @@ def _meta_board(folder: Path) -> list[Glance]:
             rows.append(row(f"{label} at which build and buy tie (all else as given)",
                             f"{flip(x)} (given {given(m[name])}; today {side} wins)", "derived",
                             (x, m[name])))
-    q4, years = quarter_capex(inputs["capex"]), answers["annuity_years"]
-    if years is not None:
-        rows.append(row("Years of buy fees one quarter's capex funds",
-                        f"${trim(q4)}B at {hurdle} pays the ${trim(m['buy_fee_per_year'])}B fee "
-                        f"for {number(years, 'years')} years (horizon {number(m['horizon_years'])})",
-                        "Q5(a)", (q4, years, m["buy_fee_per_year"])))
+    grid = answers["npv_grid"]
+    changes, ties = boards.grid_sign_changes(grid), boards.grid_ties(m, list(grid.index))
+    wins = int((grid > 0).to_numpy().sum())
+    rows.append(row("NPV grid, lag × benefit share: between which shares the sign changes, "
+                    "by lag (building wins at the smaller shares), and the exact tie",
+                    " · ".join(f"{number(lag)} months: "
+                               + (f"between {_percent(float(c[0]), 0)} and {_percent(float(c[1]), 0)}"
+                                  if c is not None else
+                                  ("building wins across the grid" if grid.loc[lag].min() > 0
+                                   else "buying wins across the grid"))
+                               + (f" (tie at {_percent(ties[lag])})" if math.isfinite(ties[lag]) else "")
+                               for lag, c in changes.items())
+                    + f"; building wins in {wins} of {grid.size} cells",
+                    "Q11(b)", [x for x in ties if math.isfinite(x)] + [wins, grid.size]))
+    growth = answers["fee_growth"]
+    if growth is not None:
+        last = m["buy_fee_per_year"] * (1 + growth) ** (m["horizon_years"] - 1)
+        rows.append(row("Yearly growth of the buy fee (from year 1) at which build and buy tie",
+                        f"{_percent(growth, 2)} a year: ${trim(m['buy_fee_per_year'])}B in year 1, "
+                        f"${number(round(last, 2))}B in year {number(m['horizon_years'])}",
+                        "Q11(c)", (growth, last)))
     return rows
 
 
@@ -408,11 +539,17 @@ def _buyer_board(folder: Path) -> list[Glance]:
     b = get("build_vs_buy")
     inputs, answers = b.inputs(folder), b.answers(folder)
     h, prices = dict(inputs["buyer"]), inputs["prices"].set_index("model")
-    speed = tokens_per_second(h)
-    rows = [row("All tokens one replica processes per second at full load",
-                f"{number(speed)} (benchmark: {number(h['benchmark_output_tokens_per_s'])} output "
-                f"tokens/s at {number(h['benchmark_input_tokens'])} in / "
-                f"{number(h['benchmark_output_tokens'])} out per request)", "Exhibit 7", (speed,))]
+    speed = answers["tokens_per_s"]
+    mix = boards.mix_throughputs(h)
+    runs = " and ".join(
+        f"{run} {number(h[f'benchmark_{run.lower()}_input_tokens'])} in / "
+        f"{number(h[f'benchmark_{run.lower()}_output_tokens'])} out per request: "
+        f"{number(h[f'benchmark_{run.lower()}_output_tokens_per_s'])} output tokens/s "
+        f"({number(round(mix[run]))} in all)" for run in ("A", "B"))
+    rows = [row(f"All tokens one replica processes per second at full load, at the workload's "
+                f"mix ({_percent(h['input_share'], 0)} input)",
+                f"{number(round(speed))}, on the straight line through benchmark runs {runs}",
+                "Q7(a)", (speed, *mix))]
     api = answers["cheapest_api"]
     price, capability = float(answers["api_prices"][api]), float(prices.loc[api, "capability_index"])
     rows.append(row(f"Cheapest adequate approved API (blended, {_percent(h['input_share'], 0)} input)",
@@ -422,7 +559,7 @@ def _buyer_board(folder: Path) -> list[Glance]:
     full = gpu_cost_per_1m(h["gpus"], h["gpu_usd_per_hour"], speed, 1.0)
     rows.append(row(f"Self-hosting per 1M at {_percent(h['utilization'], 0)} utilization",
                     f"${own['variable']:.2f} GPU + ${own['fixed']:.2f} staff and ops = "
-                    f"${own['total']:.2f} (GPU alone at full load ${full:.2f})", "Q7",
+                    f"${own['total']:.2f} (GPU alone at full load ${full:.2f})", "Q7(b)",
                     (*own, full)))
     bv = answers["breakeven_volume"]
     if bv is not None:
@@ -433,10 +570,15 @@ def _buyer_board(folder: Path) -> list[Glance]:
     rows.append(row("Cost a year: API / self-host / saving ($)",
                     " / ".join(number(round(float(costs[k]))) for k in ("api", "self_host", "saving")),
                     "Q9", costs))
-    shares = boards.claim_shares(h["selfhost_capability_index"], own["total"], capability, price)
-    rows.append(row("“90% of the capability for 0% of the cost”",
-                    f"{answers['claim']}: {_percent(shares['capability'], 0)} of the capability "
-                    f"for {_percent(shares['cost'], 0)} of the cost", "Q10", shares))
+    adequate, share, verdict = boards.claim_reading(h["selfhost_capability_index"],
+                                                    h["adequacy_threshold"], own["total"], price)
+    rows.append(row("“90% of the capability for 0% of the cost”, read generously (adequate, "
+                    f"at most {_percent(CLAIM_COST, 0)} of the API's cost)",
+                    f"{verdict}: the open model is {'adequate' if adequate else 'not adequate'} "
+                    f"(index {number(h['selfhost_capability_index'])} against a bar of "
+                    f"{number(h['adequacy_threshold'])}; the index is ordinal) and costs "
+                    f"{_percent(share)} of the API all in (cost share {number(share, 'share')})",
+                    "Q10(a)", (share, CLAIM_COST)))
     bu = answers["breakeven_utilization"]
     if bu is not None:
         rows.append(row("Break-even utilization", f"{_percent(bu)} (stated {_percent(h['utilization'], 0)})",
@@ -523,6 +665,32 @@ def _scenario_board(folder: Path) -> list[Glance]:
     rows.append(row(f"Share of {int(inputs['draws']):,} simulated draws in which each option is best",
                     " · ".join(f"{o} {_percent(float(x))}"
                                for o, x in share.sort_values(ascending=False).items()), "Q5(a)", share))
+    best_now, evpi = float(ev.max()), answers["evpi"]
+    rows.append(row("Expected value of perfect information, $B",
+                    f"{number(round(evpi, 2))}: knowing the future first is worth "
+                    f"{number(round(best_now + evpi, 2))} against {number(best_now)} for the best "
+                    f"option chosen now ({ev.idxmax()})",
+                    "Q6(a)", (evpi, best_now + evpi, best_now)))
+    keep, staged = inputs["keep"], answers["staged_value"]
+    path = boards.staged_path(payoffs, keep)
+    rows.append(row(f"Wait a year, then choose (each payoff keeps {_percent(keep, 0)}): what it takes "
+                    "in each future, $B",
+                    " · ".join(f"{f}: {o if o is not None else base} {number(x)}"
+                               for f, (o, x) in path.iterrows())
+                    + f"; expected value {number(round(staged, 2))} against {number(best_now)} "
+                    "for acting now",
+                    "Q6(b)", (keep, *path["payoff"], staged)))
+    breakeven = answers["breakeven_keep"]
+    rows.append(row("Share of value a year's wait may keep at which waiting and acting now tie",
+                    f"{number(breakeven, 'share')} ({_percent(breakeven)}; assumed "
+                    f"{_percent(keep, 0)}): waiting wins unless the year keeps less", "Q6(c)",
+                    (breakeven, keep)))
+    picks, regrets = boards.rules_with_staged(payoffs, base, keep, alpha)
+    rows.append(row(f"What each rule picks with the staged path and {base} on the ballot",
+                    " · ".join(f"{r}: {o}" for r, o in picks.items())
+                    + f" (the staged path's worst case {number(path['payoff'].min())}, maximum "
+                    f"regret {number(regrets[boards.STAGED])})", "derived",
+                    (path["payoff"].min(), regrets[boards.STAGED])))
     return rows
 
 
@@ -642,6 +810,7 @@ def regions(data_dir: Path | None = None) -> dict[str, str]:
     """Every generated region's content, by marker name."""
     return {
         "assignments": assignments_table(),
+        "questions": question_table(),
         "glance": glance_table(data_dir),
         "answers": answer_table(data_dir),
         "epilogue": epilogue_table(data_dir),
@@ -713,35 +882,10 @@ def hand_written(text: str) -> str:
 
 # ------------------------------------------------------------------------------ rubrics
 
-_RUBRIC = re.compile(r"^#{3,5} Rubric: (?P<assignment>[a-z_]+) · (?P<cell>q\w+) "
-                     r"\((?P<points>[\d.]+) points\)\s*$", re.M)
-
-
 def rubric_points(path: Path | None = None) -> dict[tuple[str, str], tuple[float, float]]:
     """Each hand-written rubric in the guide: (assignment, cell) -> (points in its heading,
-    sum of its table's Points column). Rubric headings read
-    `#### Rubric: vtdf · q7a_paradox_layer (6 points)`, followed by a table whose header has a
-    `Points` column."""
-    text = guide_path(path).read_text(encoding="utf-8")
-    found = {}
-    matches = list(_RUBRIC.finditer(text))
-    for n, m in enumerate(matches):
-        end = matches[n + 1].start() if n + 1 < len(matches) else len(text)
-        body = text[m.end():end]
-        body = re.split(r"^#{1,5} ", body, flags=re.M)[0]
-        lines = [ln for ln in body.splitlines() if ln.startswith("|")]
-        total = 0.0
-        if lines:
-            header = [c.strip() for c in lines[0].strip("|").split("|")]
-            col = header.index("Points")
-            for ln in lines[2:]:
-                cells = [c.strip() for c in ln.strip("|").split("|")]
-                total += float(cells[col].strip("*"))
-        key = (m.group("assignment"), m.group("cell"))
-        if key in found:
-            raise ValueError(f"two rubrics for {key}")
-        found[key] = (float(m.group("points")), total)
-    return found
+    sum of its table's Points column); see `autograder.rubrics`."""
+    return {k: (r.points, r.table_points) for k, r in rubrics.read(guide_path(path)).items()}
 
 
 def manual_points() -> dict[tuple[str, str], float]:
@@ -782,7 +926,7 @@ def known_values(data_dir: Path | None = None) -> tuple[set[float], set[float]]:
             except Exception:  # a figure or another object: nothing to quote
                 continue
         for entry in a.key(folder).values():
-            values.update(_leaves(entry["expected"]))
+            values.update(_leaves(entry.get("expected")))  # a derived item has none
         for c in a.checks:
             values.update({float(c.points), float(c.format_points)})
         values.update(float(p) for p in a.manual.values())
@@ -806,7 +950,7 @@ def known_values(data_dir: Path | None = None) -> tuple[set[float], set[float]]:
 
 
 __all__ = [
-    "answer_table", "assignments_table", "epilogue_table", "epilogue_rows", "glance_table",
+    "answer_table", "assignments_table", "question_table", "epilogue_table", "epilogue_rows", "glance_table",
     "glance_rows", "mistake_table", "status_table", "regions", "render_guide", "sync_guide",
     "rubric_points", "manual_points", "known_values", "hand_written", "generated_spans",
 ]

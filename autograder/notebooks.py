@@ -9,6 +9,7 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
+from autograder.rubrics import fill as fill_rubrics
 from autograder.spec import Assignment, Check
 
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
@@ -66,9 +67,11 @@ def nbgrader_meta(cell_id: str, *, grade: bool, solution: bool, locked: bool,
 
 
 def test_cell(cell_id: str, source: str, points: float) -> NotebookNode:
+    """A locked test cell; a grade cell only if it is worth points (a visible form check worth
+    nothing is feedback: it shows its message but cannot lose a point)."""
     cell = nbformat.v4.new_code_cell(source)
-    cell.metadata["nbgrader"] = nbgrader_meta(cell_id, grade=True, solution=False, locked=True,
-                                              points=points)
+    cell.metadata["nbgrader"] = nbgrader_meta(cell_id, grade=points > 0, solution=False,
+                                              locked=True, points=points if points > 0 else None)
     return cell
 
 
@@ -83,6 +86,8 @@ def format_source(check: Check, spec: dict) -> str:
 
 
 def values_source(check: Check, key: dict) -> str:
+    if check.derived is not None:
+        return derived_source(check, key)
     return (f'"""Hidden check of {check.about} (`{check.variable}`) against the answer key; '
             f'runs when graded."""\n'
             "### BEGIN HIDDEN TESTS\n"
@@ -91,14 +96,33 @@ def values_source(check: Check, key: dict) -> str:
             "### END HIDDEN TESTS")
 
 
+def derived_source(check: Check, key: dict) -> str:
+    """The hidden test of an answer that follows from the student's own inputs: the expected
+    value (and the catalogued mistakes' values) are recomputed in the kernel from them."""
+    assert check.derived is not None
+    messages = [[m.message, m.id] for m in check.mistakes]
+    return (f'"""Hidden check of {check.about} (`{check.variable}`), recomputed from your own '
+            f'{", ".join(f"`{u}`" for u in check.derived.uses)}; runs when graded."""\n'
+            "### BEGIN HIDDEN TESTS\n"
+            "# Generated from the assignment's spec by `autograder release`; do not edit by hand.\n"
+            f"{check.derived.kernel.strip()}\n"
+            "_plain = __import__('checks').plain\n"
+            f"check_values({check.variable!r}, {check.variable}, "
+            f"{{'expected': _plain(_expected), 'tol': {key['tol']!r}, 'accept': [],\n"
+            f" 'mistakes': [[_plain(_wrong[i]), m, i] for m, i in {messages!r} if i in _wrong]}})\n"
+            "### END HIDDEN TESTS")
+
+
 def solution_code(source: str) -> str:
     """An answer cell's solution as a student would submit it (markers removed)."""
     return SOLUTION_MARKERS.sub("", source).strip("\n")
 
 
-def sync_test_cells(nb: NotebookNode, assignment: Assignment, key: dict, inputs) -> NotebookNode:
+def sync_test_cells(nb: NotebookNode, assignment: Assignment, key: dict, inputs,
+                    rubrics: dict | None = None) -> NotebookNode:
     """Write every check's visible and hidden test cells from the spec and the answer key,
-    inserting them after the answer cell where missing."""
+    inserting them after the answer cell where missing; each question's points from the spec;
+    and each hand-graded prompt's criteria from the guide's rubrics (`autograder.rubrics`)."""
     if find(nb, CHECKS_CELL) is None:
         raise ValueError(f"{assignment.notebook}: no locked cell with grade id {CHECKS_CELL!r} "
                          "importing the checks")
@@ -121,4 +145,68 @@ def sync_test_cells(nb: NotebookNode, assignment: Assignment, key: dict, inputs)
             else:
                 nb.cells[at].source = cell.source
                 nb.cells[at].metadata["nbgrader"] = cell.metadata["nbgrader"]
+    wanted = {f"{c.id}_{part}" for c in assignment.checks for part in ("format", "values")}
+    nb.cells = [c for c in nb.cells if not _is_test_id(grade_id(c)) or grade_id(c) in wanted]
+    sync_points(nb, assignment)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and "RUBRIC" in cell.source.upper():
+            cell.source = fill_rubrics(cell.source, rubrics or {}, assignment.notebook)
     return nb
+
+
+def _is_test_id(cell_id: str | None) -> bool:
+    return bool(cell_id) and cell_id.endswith(("_format", "_values"))  # type: ignore[union-attr]
+
+
+_QUESTION = re.compile(r"^(## Question (\d+) — .*?) \((?:\d+(?:\.\d+)?) points?(, graded by hand)?\)",
+                       re.M)
+_PART = re.compile(r"\((?:\d+(?:\.\d+)?) points?, graded by hand\.\)")
+_TOTAL = re.compile(r"\*\*[\d.]+ points\*\*: [\d.]+ autograded, [\d.]+ graded by hand\.")
+
+
+def question_points(assignment: Assignment) -> dict[int, tuple[float, bool]]:
+    """Question number -> (its points, whether all of them are graded by hand), from the spec:
+    item ids start with q<number>."""
+    found: dict[int, list[float]] = {}
+    hand: dict[int, bool] = {}
+    items = [(c.id, c.points + c.format_points, False) for c in assignment.checks]
+    items += [(cell, points, True) for cell, points in assignment.manual.items()]
+    for item, points, by_hand in items:
+        match = re.match(r"q(\d+)", item)
+        if match:
+            number = int(match.group(1))
+            found.setdefault(number, []).append(points)
+            hand[number] = hand.get(number, True) and by_hand
+    return {n: (sum(p), hand[n]) for n, p in found.items()}
+
+
+def _points_text(points: float) -> str:
+    text = f"{points:g}"
+    return f"{text} point" if points == 1 else f"{text} points"
+
+
+def sync_points(nb: NotebookNode, assignment: Assignment) -> None:
+    """Write each question heading's points and the notebook's total from the spec, so a
+    change of points is made once."""
+    totals = question_points(assignment)
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+
+        def heading(m: re.Match) -> str:
+            number = int(m.group(2))
+            if number not in totals:
+                raise ValueError(f"{assignment.notebook}: Question {number} has no graded item")
+            points, by_hand = totals[number]
+            return f"{m.group(1)} ({_points_text(points)}{', graded by hand' if by_hand else ''})"
+
+        cell.source = _QUESTION.sub(heading, cell.source)
+        manual = sum(assignment.manual.values())
+        auto = assignment.autograded_points
+        cell.source = _TOTAL.sub(f"**{auto + manual:g} points**: {auto:g} autograded, "
+                                 f"{manual:g} graded by hand.", cell.source)
+    for prompt, answer in zip(nb.cells, nb.cells[1:]):  # "(3 points, graded by hand.)" parts
+        cell_id = grade_id(answer)
+        if prompt.cell_type == "markdown" and cell_id in assignment.manual:
+            prompt.source = _PART.sub(f"({_points_text(assignment.manual[cell_id])}, graded by hand.)",
+                                      prompt.source)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 CONFIG = "nbgrader_config.py"
 KERNEL_CHECKS = Path(__file__).with_name("kernel_checks.py")  # shipped beside each notebook
+GUIDE = "instructor_guide.md"  # the teaching note, the rubrics and the runbook
 
 
 def _is_course(folder: Path) -> bool:

@@ -13,10 +13,10 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder import data, notebooks
+from autograder import data, notebooks, rubrics
 from autograder.assignments import ASSIGNMENTS, get
 from autograder.nbgrader_run import nbgrader
-from autograder.paths import KERNEL_CHECKS, course_root
+from autograder.paths import GUIDE, KERNEL_CHECKS, course_root
 from autograder.spec import Assignment
 
 MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
@@ -60,8 +60,10 @@ def sync_source(root: Path, assignment: Assignment) -> bool:
         raise ReleaseError(f"{path}: source notebook not found")
     folder = root / "case" / "data"
     nb = notebooks.read(path)
+    guide = root / GUIDE
     try:
-        notebooks.sync_test_cells(nb, assignment, assignment.key(folder), assignment.inputs(folder))
+        notebooks.sync_test_cells(nb, assignment, assignment.key(folder), assignment.inputs(folder),
+                                  rubrics.read(guide) if guide.is_file() else {})
     except ValueError as exc:
         raise ReleaseError(f"{path}: {exc}") from exc
     return notebooks.write(nb, path)
@@ -91,7 +93,7 @@ def _secret_numbers(key: dict) -> set[str]:
             found.update({repr(value), f"{value:.4f}", f"{value:.6f}"})
 
     for item in key.values():
-        walk(item["expected"])
+        walk(item.get("expected"))  # a derived item has no fixed expected value
     return found
 
 

@@ -36,6 +36,20 @@ class Mistake:
 
 
 @dataclass(frozen=True)
+class Derived:
+    """How an expected value follows from the student's own inputs (a judgement they make,
+    such as re-scored cells), computed twice: in Python for the grader's verdict outside the
+    kernel, and as kernel code for the notebook's hidden test. Tests hold the two to the same
+    answers on many inputs."""
+
+    uses: tuple[str, ...]  # the student's variables the expectation is computed from
+    # (inputs, {name: plain value}) -> (expected, {mistake id: wrong value}); ValueError with a
+    # message for the student when their inputs break the question's rules
+    compute: Callable[[Inputs, dict], tuple[Any, dict[str, Any]]]
+    kernel: str  # hidden-test code defining `_expected` and `_wrong` from the kernel's variables
+
+
+@dataclass(frozen=True)
 class Check:
     """One autograded item: an answer variable, a visible format test and a hidden value test.
 
@@ -51,6 +65,7 @@ class Check:
     format: dict | Callable[[Inputs], dict]
     mistakes: tuple[Mistake, ...] = ()
     hidden: bool = True  # False for a chart: only its form is checked, never pixels
+    derived: Derived | None = None  # expected value recomputed from the student's own inputs
 
     def format_spec(self, inputs: Inputs) -> dict:
         return self.format(inputs) if callable(self.format) else self.format
@@ -100,7 +115,7 @@ class Assignment:
     def _solve_key(self, folder: Path) -> dict[str, dict]:
         inputs = self.inputs(folder)
         correct = self.solve(inputs, {})
-        valued = [c for c in self.checks if c.hidden]
+        valued = [c for c in self.checks if c.hidden and c.derived is None]
         wrong = {c.id: [(m, m.value(inputs, correct)) for m in c.mistakes if m.value]
                  for c in valued}
         # One solve per catalogued mistake: every later answer that follows from it.
@@ -137,7 +152,27 @@ class Assignment:
                 mistakes.append([signature, mistake.message, mistake.id])
             key[check.id] = {"expected": expected, "tol": tol, "accept": accept,
                              "mistakes": mistakes}
-        return key
+        for check in self.checks:  # recomputed per submission from the student's own inputs
+            if check.derived is not None:
+                key[check.id] = {"derived": list(check.derived.uses), "tol": tolerance(check.tolerance)}
+        return {c.id: key[c.id] for c in self.checks if c.id in key}
+
+    def derived_entry(self, check: Check, inputs: Inputs, uses: dict) -> dict:
+        """A derived check's key for one student: expected value and mistake signatures
+        computed from their own inputs (`uses`: plain data). Raises ValueError, with a message
+        for the student, when the inputs are missing or break the question's rules."""
+        assert check.derived is not None
+        missing = [name for name in check.derived.uses if name not in uses]
+        if missing:
+            raise ValueError(f"`{missing[0]}` is not defined or cannot be read: answer the "
+                             "earlier part first")
+        expected, wrong = check.derived.compute(inputs, uses)
+        tol = tolerance(check.tolerance)
+        expected = rounded(plain(expected))
+        messages = {m.id: m.message for m in check.mistakes}
+        mistakes = [[rounded(plain(value)), messages[mid], mid] for mid, value in wrong.items()
+                    if value is not None and not matches(rounded(plain(value)), expected, tol)]
+        return {"expected": expected, "tol": tol, "accept": [], "mistakes": mistakes}
 
 
 # Keys already solved: (id of the Assignment, digest of its data files) -> (Assignment, key).

@@ -11,6 +11,7 @@ TOLERANCES: dict[str, dict[str, float]] = {
     "threshold": {"abs": 0.005},                # a crossing point found by algebra or a grid
     "money": {"rel": 1e-4, "abs": 1e-3},        # $B or $ amounts computed exactly
     "price": {"rel": 1e-4, "abs": 1e-4},        # $ per 1M tokens
+    "quantity": {"rel": 1e-4},                  # throughputs and volumes computed exactly
     "years": {"abs": 0.01},                     # payback periods, annuity years
     "rate": {"abs": 1e-4},                      # IRR, flip discount rate
     "simulated": {"abs": 0.02},                 # seedless Monte Carlo shares

@@ -1,7 +1,7 @@
 """Submissions named after what a student did, each with the outcome the grader must give.
 
-Every one edits the VTDF solution (or the file itself). `q1` is the first item, worth 4 of the
-assignment's 26 autograded points; a perfect submission scores 26.
+Every one edits the VTDF solution (or the file itself). `q1` is the first item, worth Q1 of the
+assignment's FULL autograded points (both read from the spec); a perfect submission scores FULL.
 """
 
 from __future__ import annotations
@@ -15,11 +15,18 @@ import nbformat
 
 import autograder
 from autograder import notebooks
+from autograder.assignments import ASSIGNMENTS
 from autograder.synthetic import solved, submit, with_answer
 
 RIGHT = '(scores.set_index("criterion")[firms] - 1) / 4'
 RAW = 'scores.set_index("criterion")[firms]'
-FULL = 26.0
+FULL = float(ASSIGNMENTS["vtdf"].autograded_points)
+Q1 = float(ASSIGNMENTS["vtdf"].check("q1_normalized").points
+           + ASSIGNMENTS["vtdf"].check("q1_normalized").format_points)
+# Question 8 stands on the student's own re-scored table: it earns its points even when
+# nothing of Questions 1-7 could be graded.
+OWN = float(ASSIGNMENTS["vtdf"].check("q8_my_ranks").points)
+BAR_CHART = float(ASSIGNMENTS["vtdf"].check("q6_chart").format_points)
 
 
 @dataclass(frozen=True)
@@ -95,14 +102,15 @@ HOSTILE = [
     Hostile("nbformat-3", lambda nb: NBFORMAT_3, "invalid notebook", None),
     Hostile("json-but-not-a-notebook", lambda nb: '{"hello": "world"}', "invalid notebook", None),
     Hostile("deleted-test-cell", drop("q1_normalized_values"), "graded", FULL),
-    Hostile("edited-test-cell", wrong_answer_and(edit("q1_normalized_values", _gut_test)), "wrong", FULL - 4),
+    Hostile("edited-test-cell", wrong_answer_and(edit("q1_normalized_values", _gut_test)), "wrong",
+            FULL - Q1),
     Hostile("duplicated-answer-cell", duplicate_answer, "graded", FULL),
-    Hostile("answer-cell-made-markdown", to_markdown, "missing cell", 0.0),
-    Hostile("deleted-answer-cell", drop("q1_normalized"), "missing cell", 0.0),
+    Hostile("answer-cell-made-markdown", to_markdown, "missing cell", OWN),
+    Hostile("deleted-answer-cell", drop("q1_normalized"), "missing cell", OWN),
     Hostile("points-edited-in-metadata", edit("q1_normalized_values", _set_points), "graded", FULL),
-    Hostile("infinite-loop", q1("while True:\n    pass"), "timeout", 0.0),
-    Hostile("long-sleep", q1("import time\ntime.sleep(3600)"), "timeout", 0.0),
-    Hostile("memory-bomb", q1("hog = bytearray(10**11)\nnormalized = " + RIGHT), "error", 0.0),
+    Hostile("infinite-loop", q1("while True:\n    pass"), "timeout", OWN),
+    Hostile("long-sleep", q1("import time\ntime.sleep(3600)"), "timeout", OWN),
+    Hostile("memory-bomb", q1("hog = bytearray(10**11)\nnormalized = " + RIGHT), "error", OWN),
     Hostile("fork-bomb", q1("import os\nkids = []\ntry:\n    while True:\n        pid = os.fork()\n"
                             "        if pid == 0:\n            import time; time.sleep(2); os._exit(0)\n"
                             "        kids.append(pid)\nexcept OSError:\n    pass\n"
@@ -129,12 +137,12 @@ HOSTILE = [
         "    print('CONNECTED')\nexcept OSError as e:\n    print('blocked', type(e).__name__)\n"
         "normalized = " + RIGHT), "graded", FULL),
     Hostile("patches-math-isclose", q1("import math\nmath.isclose = lambda *a, **k: True\n"
-                                       "normalized = " + RAW), "wrong", FULL - 4),
+                                       "normalized = " + RAW), "wrong", FULL - Q1),
     Hostile("patches-numpy-isclose", q1("import numpy\nnumpy.isclose = lambda *a, **k: True\n"
-                                        "normalized = " + RAW), "wrong", FULL - 6),
+                                        "normalized = " + RAW), "wrong", FULL - Q1 - BAR_CHART),
     # (a patched numpy.isclose also breaks matplotlib's labelling of the student's own chart)
     Hostile("patches-the-check-functions", q1("check_values = check_format = lambda *a, **k: None\n"
-                                              "normalized = " + RAW), "tampered", FULL - 4),
+                                              "normalized = " + RAW), "tampered", FULL - Q1),
     Hostile("patches-builtins-import", q1(
         FAKE_CHECKS + "import builtins\n_real = builtins.__import__\n"
         "builtins.__import__ = lambda name, *a, **k: _fake if name == 'checks' else _real(name, *a, **k)\n"
@@ -144,7 +152,7 @@ HOSTILE = [
         "from checks import check_values, check_format\nnormalized = " + RAW), "tampered", 0.0),
     Hostile("answer-whose-eq-is-always-true", q1(
         "class Anything:\n    def __eq__(self, other):\n        return True\n"
-        "normalized = Anything()"), "wrong", 0.0),  # and the later cells that use it fail
+        "normalized = Anything()"), "wrong", OWN),  # and the later cells that use it fail
 ]
 
 

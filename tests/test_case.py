@@ -281,7 +281,10 @@ def test_template_types_no_number_that_the_data_holds():
 
 
 def _all_tokens(v: float) -> str:
-    h = {"benchmark_output_tokens_per_s": v, "benchmark_input_tokens": 1000, "benchmark_output_tokens": 1000}
+    """The all-token rate the narrative quotes when run A's output rate is `v` (the rest as given)."""
+    from autograder.data import params
+
+    h = {**params("selfhost"), "benchmark_a_output_tokens_per_s": v}
     return f"about {int_commas(kb.tokens_per_second(h))} tokens a second in all"
 
 
@@ -313,7 +316,7 @@ QUOTED = [
     ("selfhost", {"parameter": "gpu_usd_per_hour"}, "value", None, lambda v: f"{usd(v)} an hour"),
     ("selfhost", {"parameter": "monthly_tokens_m"}, "value", None,
      lambda v: f"{trim(v / 1000)} billion tokens"),
-    ("selfhost", {"parameter": "benchmark_output_tokens_per_s"}, "value", None, _all_tokens),
+    ("selfhost", {"parameter": "benchmark_a_output_tokens_per_s"}, "value", None, _all_tokens),
     ("build_vs_buy", {"parameter": "discount_rate"}, "value", None, lambda v: f"hurdle rate of {pct(v)}"),
     ("build_vs_buy", {"parameter": "buy_fee_per_year"}, "value", None, lambda v: f"yearly fee of {usd_b(v)}"),
     ("vtdf_weights", {"layer": "Distribution"}, "platform_lens", None,

@@ -141,6 +141,22 @@ def test_rubrics_carry_each_hand_graded_cells_points():
         assert criteria == expected[key], f"{key}: criteria add up to {criteria}, not {expected[key]}"
 
 
+def test_the_question_table_lists_every_question_with_its_points(text):
+    """Has every question heading of each source notebook a row with points, and do the rows add
+    up to the assignment's points, value + form + by hand?"""
+    from autograder.guide import question_points, question_titles
+
+    table = region(text, "questions")
+    for a in ASSIGNMENTS.values():
+        titles, points = question_titles(a), question_points(a)
+        assert titles and set(titles) == set(points), (a.name, sorted(titles), sorted(points))
+        total = sum(sum(p.values()) for p in points.values())
+        assert total == a.autograded_points + sum(a.manual.values())
+        assert sum(p["form"] for p in points.values()) == sum(c.format_points for c in a.checks)
+        for n, title in titles.items():
+            assert f"| `{a.name}` | Q{n} | {title} |" in table, (a.name, n)
+
+
 def test_every_catalogued_mistake_is_in_the_mistakes_table(text):
     """Does the mistakes table list every catalogued mistake with its diagnosis?"""
     table = region(text, "mistakes")
@@ -164,8 +180,64 @@ def test_required_headings_exist(text):
     assert not missing, missing
 
 
+def _numbers_in_data() -> set[float]:
+    values = set()
+    for csv_path in sorted(DATA.glob("*.csv")):
+        for cell in pd.read_csv(csv_path, dtype=str, keep_default_na=False).to_numpy().ravel():
+            try:
+                values.add(float(cell))
+            except ValueError:
+                continue
+    return values
+
+
+def _rounds_to(written: float, digits: int, scales: tuple, values: set[float]) -> bool:
+    return any(abs(round(abs(v) * sc, digits) - written) < 1e-9 for v in values for sc in scales)
+
+
+def revealed_numbers(text: str, secrets: set[float], given: set[float]) -> list[str]:
+    """Dollar amounts, percentages and decimals in `text` that an autograded expected value
+    (`secrets`) rounds to at the precision written, unless a number the student is given
+    (`given`: the data) rounds to it too."""
+    found = []
+    for m in _TOKEN.finditer(text):
+        raw, unit = m.group("num"), (m.group("unit") or "").strip()
+        if not (m.group("dollar") or unit == "%" or "." in raw):
+            continue
+        w = float(raw.replace(",", ""))
+        d = len(raw.split(".")[1]) if "." in raw else 0
+        scales = {"%": (100.0,), "billion": (1.0, 1e-9), "B": (1.0, 1e-9),
+                  "million": (1e-6,), "M": (1e-6, 1.0)}.get(unit, (1.0,))
+        if _rounds_to(w, d, scales, secrets) and not _rounds_to(w, d, scales, given):
+            found.append(text[max(0, m.start() - 40):m.end() + 10])
+    return found
+
+
+def test_the_rubrics_students_see_reveal_no_autograded_answer():
+    """The notebooks print each rubric's criteria under its prompt: does no criterion give away
+    an autograded expected value (the numbers belong in the sample answers, which students do
+    not see)?"""
+    from autograder import rubrics
+    from autograder.guide import _leaves
+
+    secrets: set[float] = set()
+    for a in ASSIGNMENTS.values():
+        for entry in a.key().values():
+            secrets.update(_leaves(entry.get("expected")))
+    given = _numbers_in_data()
+    # the check can fire: the first edition's criteria showed Question 5's and Question 5(a)'s answers
+    for text, leak in (("from 15% to about 27.4% on Technology", "27.4%"),
+                       ("about 7.2 at the $3 billion fee", "7.2")):
+        found = revealed_numbers(text, secrets, given)
+        assert len(found) == 1 and leak in found[0], found  # 15% and $3 billion are given
+    shown = [(key, c.name, bad) for key, r in rubrics.read(GUIDE).items() for c in r.criteria
+             for bad in revealed_numbers(f"{c.name}: {c.full_marks}", secrets, given)]
+    assert not shown, shown
+
+
 # --- what the prose says --------------------------------------------------------------------
 
+SLOGAN_CAPABILITY = 0.90  # "90% of the capability for 0% of the cost", quoted
 _VERSIONED = re.compile(r"(Llama|Claude|Python|nbgrader|version|Gemini|GPT-)[ -]?$", re.I)
 _TOKEN = re.compile(r"(?P<dollar>\$)?(?P<num>\d[\d,]*(?:\.\d+)?)"
                     r"(?P<unit>\s?(?:%|billion\b|million\b|B\b|M\b))?")
@@ -198,8 +270,8 @@ def test_prose_numbers_agree_with_the_key_and_the_data(text):
     """Does every figure typed in the prose round from a value of the key, the data or the
     board table, at the precision written?"""
     values, written = known_values()
-    from autograder.key.build_vs_buy import CLAIM_CAPABILITY, CLAIM_COST
-    values |= {CLAIM_CAPABILITY, CLAIM_COST}
+    from autograder.key.build_vs_buy import CLAIM_COST
+    values |= {SLOGAN_CAPABILITY, CLAIM_COST}  # the slogan's own "90%", and its generous reading
     prose = hand_written(text)
     assert unbacked_numbers("building is worth about $3.8 billion more", values, written)
     assert not unbacked_numbers("building is worth about $3.7 billion more", values, written)
@@ -208,15 +280,25 @@ def test_prose_numbers_agree_with_the_key_and_the_data(text):
 
 
 def test_the_claims_the_prose_rests_on_still_hold():
-    """Do the key's answers still say what the teaching plan, the analysis, the fighting issues
-    and the model memos say they do (who wins, under which rule, on which side of a threshold)?"""
+    """Do the key's answers still say what the teaching plan, the analysis, the fighting issues,
+    the rubrics and the model memos say they do (who wins, under which rule, on which side of a
+    threshold)?"""
     from autograder.data import load
     from autograder.key import boards
+    from autograder.key import build_vs_buy as kb
+    from autograder.key import vtdf as kv
+
+    # The notebooks: form checks earn nothing except a chart's, which earns 1.
+    for a in ASSIGNMENTS.values():
+        for check in a.checks:
+            assert check.format_points == (0 if check.hidden else 1), (a.name, check.id)
 
     # VTDF: Meta first on the platform lens, fourth of five on the capability lens; Distribution
     # its fortress; Technology the largest gap, Financial its weakest layer; Google (not the
     # runner-up OpenAI, whose Technology equals Meta's) overtakes; DeepSeek last on both lenses.
-    v, weights = get("vtdf").answers(), get("vtdf").inputs()["weights"]
+    vtdf = get("vtdf")
+    v, vi = vtdf.answers(), vtdf.inputs()
+    weights, scores = vi["weights"], vi["scores"]
     ranks, layers, totals = v["ranks"], v["layer_scores"], v["totals"]
     assert ranks.loc["Meta", "platform_lens"] == 1 and ranks.loc["Meta", "capability_lens"] == 4
     assert (ranks.loc["DeepSeek"] == len(ranks)).all()
@@ -225,28 +307,99 @@ def test_the_claims_the_prose_rests_on_still_hold():
     assert boards.best_rivals(layers).loc["Technology", "rival"] == "Google"
     assert layers.loc["OpenAI", "Technology"] == layers.loc["Meta", "Technology"]
     assert totals["platform_lens"].nlargest(2).index[1] == "OpenAI"
-    assert boards.vtdf_overtaker(layers, weights["platform_lens"]) == (v["reversal_weight"], "Google")
+    platform = weights["platform_lens"]
+    assert boards.vtdf_overtaker(layers, platform) == (v["reversal_weight"], "Google")
+    # The weight map: Google leads most of it, then Meta, then OpenAI; nobody else anywhere;
+    # Meta about a third; its region needs Distribution >= 40% and Technology <= 50%, and the
+    # platform lens sits on its lower edge; the ties are Meta and OpenAI.
+    share = v["leader_share"]
+    assert list(share.drop(kv.TIE).sort_values(ascending=False).index[:3]) == ["Google", "Meta", "OpenAI"]
+    assert share["Anthropic"] == share["DeepSeek"] == 0 and 0 < share[kv.TIE] < 0.02
+    assert 0.3 < share["Meta"] < 0.34
+    floor = boards.lead_floor(layers, platform).dropna()
+    assert floor.min() == pytest.approx(0.40) and floor.index.max() == pytest.approx(0.50)
+    assert floor[round(platform["Technology"], 9)] == pytest.approx(platform["Distribution"])
+    grid = kv.weight_grid(platform)
+    tied = grid[kv.leaders(layers, grid) == kv.TIE]
+    for _, w in tied.iterrows():
+        top = (layers[list(kv.LAYERS)] @ w).nlargest(2)
+        assert set(top.index) == {"Meta", "OpenAI"}
+    # One-point re-scorings: 14 of 103 move the platform ranking, each handing first place to
+    # OpenAI and none in Technology; 5 move the capability ranking, each OpenAI over Google.
+    notches = boards.notch_effects(scores, weights)
+    assert len(notches) == 103
+    moved = notches[notches["platform_lens_moves"]]
+    assert len(moved) == 14 and set(moved["platform_lens_leader"]) == {"OpenAI"}
+    assert "Technology" not in set(moved["layer"])
+    moved = notches[notches["capability_lens_moves"]]
+    assert len(moved) == 5 and set(moved["capability_lens_leader"]) == {"OpenAI"}
+    assert totals["capability_lens"].idxmax() == "Google"
+    # The notebook's own example: Meta's frontier capability 3 -> 2 (a Value criterion) hands
+    # first place under the platform lens to OpenAI and moves nothing under the capability lens.
+    mine = scores.set_index("criterion")
+    assert mine.loc["Frontier capability", "layer"] == "Value"
+    assert mine.loc["Frontier capability", "Meta"] == 3
+    mine.loc["Frontier capability", "Meta"] = 2
+    after = kv.ranks_with(scores, mine, weights)
+    assert after.loc["OpenAI", "platform_lens"] == 1 and after.loc["Meta", "platform_lens"] == 2
+    assert after["capability_lens"].equals(ranks["capability_lens"])
 
     # Build versus buy: buying wins at the hurdle rate, and building would win below the IRR,
-    # with a shorter lag, a smaller buy share or a higher fee; a quarter's capex funds most of the
-    # horizon's fees; the slogan fails; self-hosting saves a little, close to both break-evens;
-    # OpenAI's hosted open model beats both, and Meta's is below the capability bar.
+    # with a shorter lag or a smaller buy share, in 9 of 25 grid cells (short lags, small shares,
+    # never at 30 months) or if the fee grew about 6% a year (to about $4.52B by year 8); the
+    # extra outlay pays back inside the horizon, never once discounted; a quarter's capex funds
+    # most of the horizon's fees.
     b, inputs = get("build_vs_buy").answers(), get("build_vs_buy").inputs()
     m, h = dict(inputs["meta"]), dict(inputs["buyer"])
-    assert b["npv"]["buy"] > b["npv"]["build"] and b["irr"] < m["discount_rate"]
+    r = m["discount_rate"]
+    assert b["npv"]["buy"] > b["npv"]["build"] and b["irr"] < r
     flips = boards.build_buy_flips(m)
     assert flips["capability_lag_months"] < m["capability_lag_months"]
     assert flips["buy_benefit_share"] < m["buy_benefit_share"]
-    fee = flips["buy_fee_per_year"]
-    assert m["buy_fee_per_year"] < fee < 1.25 * m["buy_fee_per_year"]  # "about a fifth higher"
+    assert 0.055 < b["fee_growth"] < 0.065
+    last_fee = m["buy_fee_per_year"] * (1 + b["fee_growth"]) ** (m["horizon_years"] - 1)
+    assert last_fee == pytest.approx(4.52, abs=0.005)
+    assert b["incremental_payback"] < m["horizon_years"]
+    assert kb.payback(b["flows"]["incremental"], r) is None and b["npv"]["difference"] < 0
     assert m["horizon_years"] - 1 < b["annuity_years"] < m["horizon_years"]
-    assert b["claim"] == "fails" and b["cheapest_api"] == "GPT-5 mini"
-    assert 0 < b["annual_costs"]["saving"] < 0.05 * b["annual_costs"]["api"]
-    assert 0 < b["breakeven_volume"] < h["monthly_tokens_m"] < 1.2 * b["breakeven_volume"]
-    assert h["utilization"] - 0.02 < b["breakeven_utilization"] < h["utilization"]
+    grid = b["npv_grid"]
+    wins = grid > 0
+    assert int(wins.to_numpy().sum()) == 9
+    last_win = {lag: max((sh for sh in grid.columns if wins.loc[lag, sh]), default=None)
+                for lag in grid.index}
+    assert last_win == {6: 0.6, 12: 0.55, 18: 0.4, 24: 0.4, 30: None}
+    for lag in grid.index:  # a staircase: building wins at every smaller share and shorter lag
+        for sh in grid.columns:
+            if wins.loc[lag, sh]:
+                assert wins.loc[:lag, :sh].to_numpy().all()
+    ties = boards.grid_ties(m, list(grid.index))
+    assert ties[m["capability_lag_months"]] == pytest.approx(flips["buy_benefit_share"])
+    # The buyer: GPT-5 mini is the cheapest adequate API; the line through the two runs gives
+    # more tokens a second at the workload's mix than run A's even mix, fewer than run B's, and
+    # reading run A alone overstates the GPU cost by about a tenth; the GPU is most of the cost;
+    # the open model is exactly adequate but costs about 90% of the API, so the slogan fails;
+    # self-hosting saves about a tenth, a third above the volume break-even and about five points
+    # above the utilization break-even; OpenAI's hosted open model beats both, Meta's is below
+    # the capability bar.
+    assert b["cheapest_api"] == "GPT-5 mini"
+    mix = boards.mix_throughputs(h)
+    assert mix["A"] < b["tokens_per_s"] < mix["B"] and mix["workload"] == pytest.approx(b["tokens_per_s"])
+    assert round(mix["A"]) == 8410 and round(mix["B"]) == 9878
+    assert 1.05 < b["tokens_per_s"] / mix["A"] < 1.15
+    own = b["selfhost_per_1m"]
+    assert own["variable"] > own["fixed"]
+    adequate, cost_share, verdict = boards.claim_reading(h["selfhost_capability_index"],
+                                                         h["adequacy_threshold"], own["total"],
+                                                         b["api_prices"]["GPT-5 mini"])
+    assert adequate and h["selfhost_capability_index"] == h["adequacy_threshold"]
+    assert cost_share == pytest.approx(b["cost_share"]) and 0.85 < cost_share < 0.95
+    assert verdict == "fails"
+    assert 0.08 < b["annual_costs"]["saving"] / b["annual_costs"]["api"] < 0.12
+    assert 0.3 < h["monthly_tokens_m"] / b["breakeven_volume"] - 1 < 0.4
+    assert 0.04 < h["utilization"] - b["breakeven_utilization"] < 0.06
     hosted, price, yearly = boards.hosted_alternative(inputs["prices"], b["api_prices"],
                                                       h["adequacy_threshold"], h["monthly_tokens_m"])
-    assert hosted == "gpt-oss-120b" and price < b["selfhost_per_1m"]["total"]
+    assert hosted == "gpt-oss-120b" and price < own["total"]
     assert 2 * yearly < b["annual_costs"]["self_host"]
     capability = inputs["prices"].set_index("model")["capability_index"]
     assert capability["Llama 4 Maverick"] < h["adequacy_threshold"]
@@ -276,6 +429,25 @@ def test_the_claims_the_prose_rests_on_still_hold():
     share = s["best_share"].sort_values(ascending=False)
     assert list(share.index) == ["Radical pivot", "Open-source gambit", "Accept dependency",
                                  "Acquisition spree"] and share.iloc[-1] < 0.01
+    # Learn first or act now: perfect information is worth more than the best option's EV;
+    # waiting a year at the exhibit's keep beats acting now, unless the year keeps less than
+    # about 36%; the staged path takes a different option in each future (never staying);
+    # with it on the ballot maximin, Hurwicz and minimax regret pick it and only maximax the
+    # gambit; its worst case is convergence and its maximum regret is below every option's.
+    best_now, keep = float(s["ev"].max()), si["keep"]
+    assert s["evpi"] > best_now and s["staged_value"] > best_now
+    assert 0.35 < s["breakeven_keep"] < 0.365 < keep
+    path = boards.staged_path(payoffs, keep)
+    assert dict(path["option"]) == {"Commoditization victory": "Open-source gambit",
+                                    "Premium defense": "Radical pivot",
+                                    "Convergence": "Acquisition spree",
+                                    "Regulatory reset": "Accept dependency"}
+    assert (path["payoff"] @ probs) == pytest.approx(s["staged_value"])
+    assert path["payoff"].idxmin() == "Convergence"
+    picks, regrets = boards.rules_with_staged(payoffs, si["baseline"], keep, si["alpha"])
+    assert dict(picks) == {"maximin": boards.STAGED, "maximax": "Open-source gambit",
+                           "hurwicz": boards.STAGED, "minimax regret": boards.STAGED}
+    assert regrets.idxmin() == boards.STAGED
     # the cells "Where the payoffs come from" takes apart
     options = load("scenario_options").set_index("option")
     futures = load("scenarios").set_index("future")
@@ -289,6 +461,11 @@ def test_the_claims_the_prose_rests_on_still_hold():
     assert part("Accept dependency", "Regulatory reset", "exposure") == pytest.approx(24)
     assert payoffs.loc["Accept dependency"].idxmax() == "Regulatory reset"
     assert payoffs["Convergence"].idxmax() == "Acquisition spree"
+
+    # The epilogue: a closed frontier model within seven months of the case's date.
+    events = pd.read_csv(DATA.parent / EPILOGUE).set_index("event")
+    launch = pd.Timestamp(events.loc["Muse Spark", "date"])
+    assert launch < pd.Timestamp(AS_OF) + pd.DateOffset(months=7)
 
 
 # --- one title, and an epilogue with its sources ------------------------------------------------
@@ -395,24 +572,69 @@ def test_npv_gap_and_parameter_flips_by_hand():
 
 
 def test_build_buy_flips_search_each_parameter_over_its_range():
-    """The lag is searched over the horizon in months, the share over [0, 1], the fee up to the
-    whole benefit; a parameter that never ties gives None."""
+    """The lag is searched over the horizon in months, the share over [0, 1]; a parameter that
+    never ties gives None."""
     from autograder.key import boards
 
     flips = boards.build_buy_flips(_simple_program())
-    assert set(flips) == set(boards.FLIPS)
+    assert set(flips) == set(boards.FLIPS) == {"capability_lag_months", "buy_benefit_share"}
     assert flips["capability_lag_months"] == pytest.approx(1.2)
     assert flips["buy_benefit_share"] == pytest.approx(0.6)
-    assert flips["buy_fee_per_year"] == pytest.approx(0.0)  # the gap equals the fee
-    assert boards.build_buy_flips(_simple_program(buy_benefit_share=0.1))["buy_fee_per_year"] is None
+    # a fee of 25 keeps the gap (35 - 20 s) positive for every share in [0, 1]
+    assert boards.build_buy_flips(_simple_program(buy_fee_per_year=25.0))["buy_benefit_share"] is None
 
 
-def test_claim_shares_and_hosted_alternative_by_hand():
-    """The slogan's two shares, and the cheapest adequate open model on a host with its yearly cost."""
+def test_grid_sign_changes_by_hand():
+    """Per row: the neighbouring columns between which the sign first changes (a zero is a sign
+    of its own), or None when the row keeps one sign."""
     from autograder.key import boards
 
-    shares = boards.claim_shares(90.0, 1.0, 100.0, 10.0)
-    assert shares["capability"] == pytest.approx(0.9) and shares["cost"] == pytest.approx(0.1)
+    grid = pd.DataFrame({0.4: [3.0, -1.0, -2.0], 0.5: [1.0, -2.0, 0.0], 0.6: [-1.0, -3.0, 1.0]},
+                        index=pd.Index([6, 12, 18], name="lag_months"))
+    got = boards.grid_sign_changes(grid)
+    assert got.index.name == "lag_months"
+    assert got[6] == (0.5, 0.6) and got[12] is None and got[18] == (0.4, 0.5)
+
+
+def test_grid_ties_by_hand():
+    """With the one-year program, a lag of L months leaves 20 (1 - L/12) of year 1's benefit:
+    gap = 12 - 20 L / 12 - 20 s, zero at s = 0.6 - L / 12: 0.6 at 0, 0.1 at 6, none at 12."""
+    import math
+
+    from autograder.key import boards
+
+    ties = boards.grid_ties(_simple_program(), [0, 6, 12])
+    assert ties[0] == pytest.approx(0.6) and ties[6] == pytest.approx(0.1) and math.isnan(ties[12])
+    for lag, share in ((0, 0.6), (6, 0.1)):
+        assert boards.npv_gap(_simple_program(), capability_lag_months=lag,
+                              buy_benefit_share=share) == pytest.approx(0.0, abs=1e-9)
+
+
+def test_mix_throughputs_by_hand():
+    """Run A: 1,000 in / 1,000 out at 100 output tokens/s (0.01 s per output token at r = 1);
+    run B: 4,000 in / 1,000 out at 50 (0.02 s at r = 4). The line: 1/150 + r/300 seconds. At
+    each run's own mix it gives that run back (200 and 250 tokens/s in all); at the workload's
+    3:1 mix, 1/60 s per output token, so 4 x 60 = 240."""
+    from autograder.key import boards
+
+    buyer = {"benchmark_a_input_tokens": 1000, "benchmark_a_output_tokens": 1000,
+             "benchmark_a_output_tokens_per_s": 100, "benchmark_b_input_tokens": 4000,
+             "benchmark_b_output_tokens": 1000, "benchmark_b_output_tokens_per_s": 50,
+             "input_share": 0.75}
+    got = boards.mix_throughputs(buyer)
+    assert list(got.index) == ["A", "B", "workload"]
+    assert got["A"] == pytest.approx(200) and got["B"] == pytest.approx(250)
+    assert got["workload"] == pytest.approx(240)
+
+
+def test_claim_reading_and_hosted_alternative_by_hand():
+    """The slogan read generously (adequate, and at most 10% of the API's cost), and the
+    cheapest adequate open model on a host with its yearly cost."""
+    from autograder.key import boards
+
+    assert boards.claim_reading(90.0, 85.0, 1.0, 10.0) == (True, pytest.approx(0.1), "holds")
+    assert boards.claim_reading(84.0, 85.0, 0.5, 10.0) == (False, pytest.approx(0.05), "fails")
+    assert boards.claim_reading(85.0, 85.0, 9.0, 10.0) == (True, pytest.approx(0.9), "fails")
     prices = pd.DataFrame({"model": ["closed", "weak", "good", "best"],
                            "access": ["closed", "open", "open", "open"],
                            "capability_index": [95, 80, 86, 95]})
@@ -420,6 +642,52 @@ def test_claim_shares_and_hosted_alternative_by_hand():
     model, price, yearly = boards.hosted_alternative(prices, blended, 85, 1000.0)
     assert (model, price, yearly) == ("good", 0.30, pytest.approx(0.30 * 1000 * 12))
     assert boards.hosted_alternative(prices, blended, 99, 1000.0) is None
+
+
+def _four_layers() -> tuple[pd.DataFrame, pd.Series]:
+    # Meta has only Distribution, A everything else; Value and Financial split the rest evenly.
+    # At (t, d): Meta d, A (1 - t - d) + t = 1 - d, so Meta leads where d > 0.5 (a tie at 0.5).
+    layers = pd.DataFrame({"Value": [0.0, 1.0], "Technology": [0.0, 1.0],
+                           "Distribution": [1.0, 0.0], "Financial": [0.0, 1.0]}, index=["Meta", "A"])
+    return layers, pd.Series({"Value": 0.3, "Technology": 0.2, "Distribution": 0.2, "Financial": 0.3})
+
+
+def test_lead_floor_by_hand():
+    """On a grid of step 0.25, Meta leads at d = 0.75 and 1 when t = 0, at 0.75 when t = 0.25,
+    and nowhere from t = 0.5 (d = 0.5 is a tie, which does not count)."""
+    import math
+
+    from autograder.key import boards
+
+    layers, weights = _four_layers()
+    floor = boards.lead_floor(layers, weights, "Meta", 0.25)
+    assert list(floor.index) == [0.0, 0.25, 0.5, 0.75, 1.0]
+    assert floor[0.0] == 0.75 and floor[0.25] == 0.75
+    assert all(math.isnan(floor[t]) for t in (0.5, 0.75, 1.0))
+    assert boards.lead_floor(layers, weights, "A", 0.25)[0.0] == 0.0
+
+
+def test_notch_effects_by_hand():
+    """Two firms, one criterion per layer. M 3/3/4/3, R 3/5/3/3 (V/T/D/F); platform weights
+    0.2/0.1/0.6/0.1 give M 0.65, R 0.55; capability 0.2/0.6/0.1/0.1 give M 0.525, R 0.8. A point
+    moves a total by 0.25 x the layer's weight: only Distribution (0.15) can close the platform
+    gap of 0.1, by M down to 3 or R up to 4; nothing closes the capability gap of 0.275.
+    Legal moves: 8 for M (D can go to 3 or 5), 7 for R (T is 5 already)."""
+    from autograder.key import boards
+
+    scores = pd.DataFrame({"layer": ["Value", "Technology", "Distribution", "Financial"],
+                           "criterion": ["v", "t", "d", "f"], "M": [3, 3, 4, 3], "R": [3, 5, 3, 3]})
+    weights = pd.DataFrame({"platform_lens": [0.2, 0.1, 0.6, 0.1],
+                            "capability_lens": [0.2, 0.6, 0.1, 0.1]},
+                           index=pd.Index(["Value", "Technology", "Distribution", "Financial"],
+                                          name="layer"))
+    got = boards.notch_effects(scores, weights)
+    assert len(got) == 15 and (got["firm"] == "M").sum() == 8
+    moved = got[got["platform_lens_moves"]]
+    assert sorted(zip(moved["criterion"], moved["firm"], moved["score"])) == [("d", "M", 3), ("d", "R", 4)]
+    assert set(moved["platform_lens_leader"]) == {"R"} and set(moved["layer"]) == {"Distribution"}
+    assert set(got.loc[~got["platform_lens_moves"], "platform_lens_leader"]) == {"M"}
+    assert not got["capability_lens_moves"].any() and set(got["capability_lens_leader"]) == {"R"}
 
 
 def _options_and_futures():
@@ -515,6 +783,36 @@ def test_ev_crossings_and_overtaker_by_hand():
         boards.ev_overtaker(payoffs, probs, "S", "sideways")
 
 
+def test_staged_path_by_hand():
+    """Wait, then take each future's best option, or none when every option loses: a loses 1 and
+    b gains 4 in F (take b: 0.5 x 4 = 2); both lose in G (stay: 0). Its expected value at equal
+    probabilities is 1, as scenarios.staged_value gives."""
+    from autograder.key import boards
+    from autograder.key import scenarios as ks
+
+    payoffs = pd.DataFrame({"F": [-1.0, 4.0], "G": [-3.0, -2.0]}, index=["a", "b"])
+    path = boards.staged_path(payoffs, 0.5)
+    assert list(path.index) == ["F", "G"]
+    assert path.loc["F", "option"] == "b" and path.loc["G", "option"] is None
+    assert list(path["payoff"]) == [2.0, 0.0] and str(path.loc["G", "payoff"]) == "0.0"
+    probs = pd.Series({"F": 0.5, "G": 0.5})
+    assert path["payoff"] @ probs == pytest.approx(ks.staged_value(payoffs, probs, 0.5)) == pytest.approx(1.0)
+
+
+def test_rules_with_staged_by_hand():
+    """The ballot test's matrix (a: -1 / 3, b: 4 / -2) with the staged path at keep 0.5
+    (2 / 1.5) and staying (0 / 0): worst cases 0, -1, -2, 1.5 -> maximin waits; best cases
+    0, 3, 4, 2 -> maximax takes b; Hurwicz at 0.5: 0, 1, 1, 1.75 -> waits; regrets against
+    4 / 3: stay 4, a 5, b 5, staged 2 -> minimax regret waits."""
+    from autograder.key import boards
+
+    payoffs = pd.DataFrame({"F": [-1.0, 4.0], "G": [3.0, -2.0]}, index=["a", "b"])
+    picks, regrets = boards.rules_with_staged(payoffs, "stay", 0.5, 0.5)
+    assert dict(picks) == {"maximin": boards.STAGED, "maximax": "b", "hurwicz": boards.STAGED,
+                           "minimax regret": boards.STAGED}
+    assert dict(regrets) == {"stay": 4.0, "a": 5.0, "b": 5.0, boards.STAGED: 2.0}
+
+
 # --- originality: no seed quotations --------------------------------------------------------
 
 NAMES = ("Zuckerberg", "LeCun", "Altman", "Fei-Fei Li", "Cusumano", "Kai-Fu Lee", "Barzilay",
@@ -585,9 +883,11 @@ def test_every_runbook_command_runs(tmp_path, text):
     with zipfile.ZipFile(course / zip_name, "w") as zf:
         zf.writestr(CANVAS_MEMBER, nbformat.writes(good))
     roster = next(ln.split("--roster ")[1].split()[0] for ln in bash if "--roster " in ln)
+    vtdf = get("vtdf")
+    possible = f"{vtdf.autograded_points + sum(vtdf.manual.values()):g}"
     (course / roster).write_text(  # what Canvas's gradebook export looks like
         "Student,ID,SIS User ID,SIS Login ID,Section,vtdf (4711)\n"
-        "    Points Possible,,,,,38\n"
+        f"    Points Possible,,,,,{possible}\n"
         "\"Lovelace, Ada\",10234,S1,alovelace,Section 1,\n")
 
     env = {k: v for k, v in os.environ.items() if k != "PARADOX_COURSE"}

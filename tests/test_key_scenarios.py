@@ -459,3 +459,54 @@ def test_exhibit_payoffs_equal_the_key_and_the_notebook():
     expected = assignment.ASSIGNMENT.inputs()["payoffs"]
     assert namespace["payoffs"].index.tolist() == expected.index.tolist()
     assert (namespace["payoffs"] - expected).abs().max().max() < 1e-12
+
+
+# --- value of information and waiting (Question 6) --------------------------------------------
+
+
+def test_evpi_by_hand():
+    """small(): EV now best is Bold at 7. Knowing the future: Boom -> Bold 10, Bust -> Safe 12.5;
+    0.6*10 + 0.4*12.5 = 11, so EVPI = 11 - 7 = 4. Waiting keeps half: 0.5 * 11 = 5.5 < 7, and the
+    break-even share kept is 7 / 11."""
+    probs, payoffs = small()
+    assert key.ev_with_perfect_information(payoffs, probs) == pytest.approx(11.0)
+    assert key.evpi(payoffs, probs) == pytest.approx(4.0)
+    assert key.staged_value(payoffs, probs, 0.5) == pytest.approx(5.5)
+    assert key.breakeven_keep(payoffs, probs) == pytest.approx(7 / 11)
+
+
+def test_evpi_brute_force_on_the_exhibit(exhibit):
+    """Enumerating, with plain loops, every future as if it were known: same EVPI as the key?
+    And is the staged value zero-floored (an option that loses everywhere in a future is not
+    taken there: staying the course is worth 0)?"""
+    payoffs, probs = exhibit["payoffs"], exhibit["probs"]
+    known = 0.0
+    for future, p in probs.items():
+        known += p * max(payoffs.loc[o, future] for o in payoffs.index)
+    now = max(sum(probs[f] * payoffs.loc[o, f] for f in probs.index) for o in payoffs.index)
+    assert key.evpi(payoffs, probs) == pytest.approx(known - now)
+    losing = payoffs.copy()
+    losing["Convergence"] = -abs(losing["Convergence"])  # every option loses in one future
+    floored = sum(probs[f] * max(0.0, losing[f].max()) for f in probs.index)
+    assert key.staged_value(losing, probs, 1.0) == pytest.approx(floored)
+
+
+def test_reversal_searches_only_the_stated_direction():
+    """With crossings on both sides of today's probability, does each direction find its own
+    crossing (checked on a fine grid), and does a direction with none raise?"""
+    probs = pd.Series([0.5, 0.5], index=FUTURES)
+    payoffs = pd.DataFrame({"Boom": [10.0, 14.0, 0.0], "Bust": [10.0, 0.0, 16.0]},
+                           index=["Middle", "Up", "Down"])
+    grid = np.linspace(0, 1, 10_001)
+    assert key.ev_at(payoffs, probs, "Boom", 0.5).idxmax() == "Middle"
+    up = key.reversal_probability(payoffs, probs, "Boom", direction="up")
+    down = key.reversal_probability(payoffs, probs, "Boom", direction="down")
+    assert up == pytest.approx(10 / 14, abs=1e-9) and down == pytest.approx(6 / 16, abs=1e-9)
+    evs = np.stack(  # the lines EV_k(p), evaluated with plain arithmetic
+        [payoffs["Boom"].to_numpy() * p + payoffs["Bust"].to_numpy() * (1 - p) for p in grid])
+    leader = payoffs.index[evs.argmax(axis=1)]
+    first_up = grid[(grid > 0.5) & (leader != "Middle")][0]
+    last_down = grid[(grid < 0.5) & (leader != "Middle")][-1]
+    assert first_up == pytest.approx(up, abs=2e-4) and last_down == pytest.approx(down, abs=2e-4)
+    with pytest.raises(ValueError, match="as it rises"):
+        key.reversal_probability(payoffs.drop(index="Up"), probs, "Boom", direction="up")

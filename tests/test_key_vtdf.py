@@ -221,3 +221,57 @@ def test_reversal_weight_raises_when_meta_never_loses():
     below_only = layers.drop(index="OpenAI")  # Google's crossing at 0.2 is the only one
     with pytest.raises(ValueError, match="keeps first place"):
         key.reversal_weight(below_only, weights)
+
+
+# --- Question 8: the same answers outside the kernel and in the hidden test ---------------------
+
+
+def _kernel(check_id, scores, weights, student):
+    """Run a derived check's hidden-test code the way the kernel does, on the student's
+    variables."""
+    from autograder.assignments import vtdf as assignment
+
+    check = assignment.ASSIGNMENT.check(check_id)
+    namespace = {"scores": scores, "weights": weights, "firms": key.firms(scores), **student}
+    exec(compile(check.derived.kernel, check_id, "exec"), namespace)
+    return namespace["_expected"], namespace["_wrong"]
+
+
+def test_derived_answers_agree_inside_and_outside_the_kernel():
+    """On 60 random re-scorings (one firm, one layer, new whole scores), do the Python the
+    grader runs outside the kernel and the hidden test's kernel code give the same expected
+    ranks, the same ranking-changes flag and the same mistake values? And on re-scorings that
+    break the rules, do both refuse?"""
+    import random
+
+    from autograder.assignments import vtdf as assignment
+    from autograder.kernel_checks import plain
+
+    a = assignment.ASSIGNMENT
+    inputs = a.inputs()
+    scores, weights = inputs["scores"], inputs["weights"]
+    rng = random.Random(8)
+    firms = key.firms(scores)
+    for n in range(60):
+        mine = scores.copy()
+        firm, layer = rng.choice(firms), rng.choice(list(key.LAYERS))
+        rows = mine.index[mine["layer"] == layer]
+        for row in rng.sample(list(rows), rng.randint(1, len(rows))):
+            mine.loc[row, firm] = rng.choice([v for v in range(1, 6) if v != scores.loc[row, firm]])
+        if n % 5 == 4:  # break a rule: a second firm changed too
+            other = next(f for f in firms if f != firm)
+            mine.loc[rows[0], other] = 6 - scores.loc[rows[0], other]
+        student = {"my_scores": mine}
+        for check_id in ("q8_my_ranks", "q8_ranking_changes"):
+            check = a.check(check_id)
+            try:
+                expected, wrong = check.derived.compute(
+                    inputs, {u: plain(student[u]) for u in check.derived.uses})
+            except ValueError:
+                with pytest.raises(AssertionError):
+                    _kernel(check_id, scores, weights, student)
+                break  # rules broken: no ranks to compare
+            k_expected, k_wrong = _kernel(check_id, scores, weights, student)
+            assert plain(k_expected) == plain(expected), (n, check_id)
+            assert {i: plain(v) for i, v in k_wrong.items()} == {i: plain(v) for i, v in wrong.items()}
+            student["my_ranks"] = k_expected  # the next check reads the student's ranks

@@ -251,7 +251,7 @@ def test_feedback_shows_every_item_with_its_points_status_and_message(klass, fee
             assert "Pending" in row and f"pending / {result.max_score:g}" in row
     auto = sum(i.score for i in r.items if i.status in SCORED)
     assert f"Total: <strong>{auto:g} / {r.max_score:g}</strong>" in page
-    assert "12 points are pending" in page  # vtdf's two written answers, 6 points each
+    assert f"{sum(get('vtdf').manual.values()):g} points are pending" in page  # the written answers
 
 
 def _numbers(value) -> list[float]:
@@ -268,7 +268,7 @@ def test_feedback_never_shows_expected_values_or_hidden_test_code(klass, feedbac
     """Can a correct answer, or the hidden tests, be read off any vtdf feedback page? (The
     synthetic correct answers carry the expected value in `ItemResult.value`.)"""
     course, _ = feedback
-    nontrivial = {x for c in vtdf_key.values() for x in _numbers(c["expected"])
+    nontrivial = {x for c in vtdf_key.values() for x in _numbers(c.get("expected"))
                   if abs(x * 4 - round(x * 4)) > 1e-9}
     assert len(nontrivial) >= 10  # layer scores, totals, the reversal weight
     forms = {f for x in nontrivial for f in (repr(x), f"{x:.2f}", f"{x:.3f}", f"{x:.4f}")}
@@ -304,7 +304,8 @@ def test_feedback_says_what_could_not_be_graded_and_notes_neutrally(klass, feedb
     timeout = _page(course, "s01")
     assert "Total: <strong>not graded</strong>" in timeout and "ran out of time" in timeout
     error = _page(course, "s02")
-    assert "not graded / 5" in error and "could not be graded" in error
+    q3 = get("vtdf").check("q3_totals")
+    assert f"not graded / {q3.points + q3.format_points:g}" in error and "could not be graded" in error
     assert "stopped with an error" in error
     assert "missing or was changed" in _page(course, "s03")
     tampered = _page(course, "s04")
@@ -440,19 +441,23 @@ def test_grades_csv_leaves_ungradable_blank_never_zero(klass, roster, exports):
     assert row("s43", "build_vs_buy")["status"] == "not submitted"
     s20 = _vt(klass, "s20")
     assert float(row("s20")["score"]) == pytest.approx(s20.score)
-    assert row("s20")["status"] == "needs manual grade: q7a_paradox_layer, q7b_moat_or_subsidy"
+    assert row("s20")["status"] == "needs manual grade: " + ", ".join(get("vtdf").manual)
     assert row("s08")["status"] == GRADED
     assert row("s04")["status"].startswith("tampered: q5_reversal")
     assert row("s04")["score"] != ""  # a tampered item still carries its score
     assert row("s05")["status"].startswith("unsandboxed")
-    assert float(row("s20")["max_score"]) == 38  # 26 autograded + 12 by hand
-    assert row("s00")["max_score"] == "38"  # not the 0 of an unreadable notebook
+    vtdf = get("vtdf")
+    possible = vtdf.autograded_points + sum(vtdf.manual.values())
+    assert float(row("s20")["max_score"]) == possible  # autograded + by hand
+    assert float(row("s00")["max_score"]) == possible  # not the 0 of an unreadable notebook
     assert row("s20")["last_name"] == "Last20" and row("s20")["email"] == "s20@uni.example"
     assert row("s20")["duedate"] == "2025-03-07 23:59:00"
     assert row("s20")["timestamp"] == s20.timestamp
     for r in rows.values():  # no plain zero anywhere except real zeros
         if r["score"] == "0":
-            assert r["student_id"] == "s07"
+            result = _vt(klass, r["student_id"]) if r["assignment"] == "vtdf" else next(
+                x for x in klass if x.student == r["student_id"] and x.assignment == r["assignment"])
+            assert all(i.score == 0 for i in result.items if i.status in SCORED), r["student_id"]
 
 
 def test_pending_manual_blank_leaves_partial_grades_blank(klass, tmp_path):
@@ -494,7 +499,9 @@ def test_canvas_csv_is_importable_and_leaves_ungradable_blank(klass, roster, exp
     assert lines[0][:5] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
     assert lines[0][5:] == ["vtdf (1234)", "build_vs_buy"] + (
         ["scenarios"] if "scenarios" in ASSIGNMENTS else [])
-    assert lines[1][0] == "Points Possible" and lines[1][5] == "38"
+    vtdf = get("vtdf")
+    assert lines[1][0] == "Points Possible"
+    assert float(lines[1][5]) == vtdf.autograded_points + sum(vtdf.manual.values())
     table = _canvas(exports["canvas"]).set_index("SIS User ID")
     assert len(table) == len(roster)
     vt = table["vtdf (1234)"]
@@ -645,7 +652,7 @@ def test_needs_attention_lists_manual_and_review_items(klass):
     for student in ("s00", "s01", "s02", "s03", "s04", "s05", "s20"):
         assert (student, "vtdf") in listed, student
     row = table[(table.student == "s02") & (table.assignment == "vtdf")].iloc[0]
-    assert "error: q3_totals" in row.review and "q7a_paradox_layer" in row.manual
+    assert "error: q3_totals" in row.review and next(iter(get("vtdf").manual)) in row.manual
     assert table[(table.student == "s00")].iloc[0].submission == INVALID_NOTEBOOK
     decide = (table.review != "") | (table.submission != "")
     assert decide.iloc[:decide.sum()].all()  # what needs a decision comes first

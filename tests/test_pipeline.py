@@ -9,6 +9,7 @@ import sys
 import pandas as pd
 import pytest
 from conftest import copy_course
+from hostile import FULL, Q1
 from nbgrader.api import Gradebook
 
 from autograder.paths import course_root
@@ -40,15 +41,15 @@ def test_hand_grades_reach_the_exports_and_regrading_survives_read_only_files(tm
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
         nb = gb.find_submission_notebook("vtdf", "vtdf", "alice")
         for grade in nb.grades:
-            if grade.name in ("q7a_paradox_layer", "q7b_moat_or_subsidy"):
+            if grade.name in ("q9a_paradox_layer", "q9b_moat_or_subsidy"):
                 grade.manual_score = 5.0
         gb.db.commit()
     done = cli(course, "export")
     assert done.returncode == 0, done.stderr
     row = pd.read_csv(course / "exports" / "grades.csv").iloc[0]
-    assert row["score"] == 26 + 10
+    assert row["score"] == FULL + 10
     items = pd.read_csv(course / "exports" / "items.csv")
-    assert items.loc[items["item"] == "q7a_paradox_layer", "score"].item() == 5
+    assert items.loc[items["item"] == "q9a_paradox_layer", "score"].item() == 5
 
     for path in (course / "autograded" / "alice" / "vtdf").iterdir():
         os.chmod(path, 0o444)
@@ -99,14 +100,14 @@ def test_work_submitted_after_grading_is_listed_never_dropped(tmp_path):
     grades = pd.read_csv(course / "exports" / "grades.csv", dtype=str).set_index("student_id")
     assert set(grades.index) == {"alice", "bob", "carol"}
     assert grades.loc["bob", "status"] == grades.loc["carol", "status"] == "submitted, not graded"
-    assert pd.isna(grades.loc["bob", "score"]) and grades.loc["alice", "score"] == "26"
+    assert pd.isna(grades.loc["bob", "score"]) and float(grades.loc["alice", "score"]) == FULL
     canvas = pd.read_csv(course / "exports" / "canvas.csv", dtype=str)
     assert pd.isna(canvas.loc[canvas["Student"] == "bob", "vtdf"].item())
 
     done = cli(course, "feedback")
     assert done.returncode == 0 and "vtdf/bob" in done.stderr
     page = (course / "feedback" / "bob" / "vtdf" / "vtdf.html").read_text()
-    assert "Not graded yet" in page and "26 / " not in page
+    assert "Not graded yet" in page and f"{FULL:g} / " not in page
     done = cli(course, "report")
     assert done.returncode == 0 and "vtdf/carol" in done.stderr
     assert "submitted, not graded" in (course / "reports" / "report.html").read_text()
@@ -117,4 +118,25 @@ def test_work_submitted_after_grading_is_listed_never_dropped(tmp_path):
     done = cli(course, "export")
     assert "not graded" not in done.stderr
     grades = pd.read_csv(course / "exports" / "grades.csv", dtype=str).set_index("student_id")
-    assert grades.loc["bob", "score"] == "22" and grades.loc["carol", "score"] == "26"
+    assert float(grades.loc["bob", "score"]) == FULL - Q1 and float(grades.loc["carol", "score"]) == FULL
+
+
+@pytest.mark.slow
+def test_our_grader_gives_the_solutions_every_point_and_the_blanks_none(tmp_path):
+    """Graded by `autograder grade` in the sandbox, does each assignment's solution earn every
+    autograded point (derived answers included) and its blank release none?"""
+    from autograder.assignments import ASSIGNMENTS
+    from autograder.grading.pipeline import grade_class
+    from autograder.synthetic import blank
+
+    course = copy_course(tmp_path / "course")
+    build_release(course)
+    for name in ASSIGNMENTS:
+        submit(course, "solution", name, solved(course, name))
+        submit(course, "blank", name, blank(course, name))
+    results = {(r.student, r.assignment): r for r in grade_class(course, workers=2)}
+    for name, a in ASSIGNMENTS.items():
+        solution = results["solution", name]
+        assert solution.score == a.autograded_points, [
+            (i.item, i.status, i.message) for i in solution.items if i.score != i.max_score]
+        assert not any(i.score for i in results["blank", name].items), name

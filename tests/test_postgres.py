@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pytest
 from conftest import copy_course, seconds
+from hostile import FULL
 from nbgrader.api import Gradebook
 
+from autograder.assignments import get
 from autograder.grading.pipeline import grade_class
 from autograder.grading.sandbox import Limits
 from autograder.nbgrader_run import nbgrader
@@ -76,9 +78,10 @@ def test_grading_into_postgresql(tmp_path, postgres_url):
                                               'normalized = scores.set_index("criterion")[firms] / 5'))
     results = {r.student: r for r in grade_class(course, ["vtdf"], workers=2,
                                                  limits=Limits(cell_seconds=seconds(30)))}
-    assert results["alice"].score == 26 and results["bob"].score == 23  # the range check passes
+    value = get("vtdf").check("q1_normalized").points
+    assert results["alice"].score == FULL and results["bob"].score == FULL - value  # form passes
     with Gradebook(postgres_url) as gb:
-        assert gb.find_submission("vtdf", "alice").score == 26
+        assert gb.find_submission("vtdf", "alice").score == FULL
         bob = gb.find_submission_notebook("vtdf", "vtdf", "bob")
         assert {g.name: g.score for g in bob.grades}["q1_normalized_values"] == 0
         assert "[wrong]" in {c.name: c.auto_comment for c in bob.comments}["q1_normalized"]

@@ -31,6 +31,8 @@ RESOLUTION: dict[str, tuple[float, float]] = {
     # NPVs at high rates reach 0); the absolute tolerance (0.001) absorbs amounts rounded to
     # the unit's third decimal, so below 1 the smallest real mistake is 0.002 ($2M on $B).
     "money": (0.002, 1e-3),
+    # 0.1% of a throughput or volume: 9 tokens a second on 9,250
+    "quantity": (0.0, 1e-3),
     # 0.1% of a price per 1M tokens ($0.015 on $15). Floor as for money: costs per capability
     # point are about $0.04, where 0.1% ($0.00004) is below the 4-decimal floor (0.0001), so
     # the smallest real mistake there is $0.0002.
@@ -45,7 +47,9 @@ RESOLUTION: dict[str, tuple[float, float]] = {
 NOISE = 1e-9  # relative: what summation order or another BLAS can change
 CREDITED = ("correct", "follow-through")
 
-HIDDEN = [(name, check) for name, a in ASSIGNMENTS.items() for check in a.checks if check.hidden]
+# Checks with a fixed expected value (a derived one follows from each student's own inputs)
+HIDDEN = [(name, check) for name, a in ASSIGNMENTS.items() for check in a.checks
+          if check.hidden and check.derived is None]
 IDS = [f"{name}/{check.id}" for name, check in HIDDEN]
 
 
@@ -127,6 +131,7 @@ def test_every_kind_states_its_smallest_real_mistake():
     ("years", 4.294, 4.344, 4.294 + 1e-9),          # payback 18 days late
     ("rate", 0.139, 0.140, 0.139 + 1e-10),          # an IRR of 14.0% where it is 13.9%
     ("simulated", 0.66, 0.71, 0.66 + 1e-10),        # best in 71% of draws, not 66%
+    ("quantity", 9250.0, 9259.25, 9250.0 + 1e-6),   # 9 tokens a second more on 9,250
     ("exact", 2, 3, 2),                             # rank 3 is not rank 2
 ])
 def test_smallest_real_mistake_is_rejected_and_noise_accepted(kind, right, mistake, noise):

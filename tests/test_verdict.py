@@ -32,7 +32,8 @@ from autograder.kernel_checks import snapshot
 from autograder.synthetic import solved, with_answer
 
 A = vtdf.ASSIGNMENT
-TOP = {c.id: c.points + c.format_points for c in A.checks}  # q1 4, q2 4, q3 5, q4 3 + 3, q5 5, q6 2
+TOP = {c.id: c.points + c.format_points for c in A.checks}  # an item's points, from the spec
+FORM = {c.id: float(c.format_points) for c in A.checks}  # what a right form alone earns
 PERCENT = "totals = layer_scores @ (weights * 100)"  # the catalogued "percent-weights" slip
 
 
@@ -47,9 +48,22 @@ def world():
     ax.set(title="VTDF layer scores by firm", xlabel="Firm", ylabel="Layer score")
     ax.legend(title="Layer")
     right["fig"] = fig
+    weights_fig, ax = plt.subplots()  # one marker series per firm that leads somewhere
+    for firm in right["leader_share"].drop("tie")[lambda s: s > 0].index:
+        ax.plot([0.1], [0.2], "o", label=firm)
+    ax.set(title="Who leads", xlabel="Technology weight", ylabel="Distribution weight")
+    ax.legend()
+    right["fig_weights"] = weights_fig
+    mine = inputs["scores"].copy()  # the solution's own judgement: Meta's frontier model a 2
+    mine.loc[mine["criterion"] == "Frontier capability", "Meta"] = 2
+    right["my_scores"] = mine
+    right["my_ranks"] = vtdf.key.ranks_with(inputs["scores"], mine.set_index("criterion"),
+                                            inputs["weights"])
+    right["ranking_changes"] = True
     yield {"key": A.key(), "inputs": inputs, "right": right, "solved": solved(REPO, "vtdf"),
            "source": notebooks.read(REPO / "source" / "vtdf" / A.notebook)}
     plt.close(fig)
+    plt.close(weights_fig)
 
 
 def cells_of(nb, role, item=None):
@@ -67,8 +81,10 @@ def executed(prepared, namespace, *, failed=(), blocked=(), printed=None, raised
     for cell in nb.cells:
         role, item = cell.metadata[ROLE]["role"], cell.metadata[ROLE].get("item")
         if role == "snapshot":
+            check = A.check(item)
+            uses = check.derived.uses if check.derived else ()
             lines = [] if item in blocked else [
-                snapshot(prepared.nonce, item, A.check(item).variable, namespace)]
+                snapshot(prepared.nonce, item, check.variable, namespace, uses)]
             lines = list((printed or {}).get(item, [])) + lines
             cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=f"{line}\n")
                             for line in lines]
@@ -107,17 +123,18 @@ def test_right_answers_earn_every_point(world, prepared):
         assert (r.status, r.score, r.max_score, r.mistake) == (GRADED, TOP[check.id],
                                                                TOP[check.id], None), check.id
         assert r.in_kernel_passed is True
-    assert got["q3_totals"].cells == {"q3_totals_format": 1.0, "q3_totals_values": 4.0}
-    assert got["q6_chart"].cells == {"q6_chart_format": 2.0}  # a chart: form only
+    assert got["q3_totals"].cells == {"q3_totals_format": FORM["q3_totals"],
+                                      "q3_totals_values": A.check("q3_totals").points}
+    assert got["q6_chart"].cells == {"q6_chart_format": TOP["q6_chart"]}  # a chart: form only
     for cell_id, points in A.manual.items():
         assert (got[cell_id].status, got[cell_id].score, got[cell_id].max_score) == (
             MANUAL, None, points)
-    assert sum(r.score for r in got.values() if r.score) == A.autograded_points == 26
+    assert sum(r.score for r in got.values() if r.score) == A.autograded_points
 
 
 def test_catalogued_mistake_is_wrong_with_its_diagnosis_and_follow_through(world):
-    """Normalized scores divided by 5: the format point only, the "divided-by-5" diagnosis,
-    and full credit on layer scores that follow correctly from them."""
+    """Normalized scores divided by 5: the format's points only (none), the "divided-by-5"
+    diagnosis, and full credit on layer scores that follow correctly from them."""
     slip = world["inputs"]["scores"].set_index("criterion")[vtdf._firms(world["inputs"])] / 5
     follows = A.solve(world["inputs"], {"normalized": slip})["layer_scores"]
     prepared = prepare(with_answer(world["solved"], "q1_normalized",
@@ -127,12 +144,13 @@ def test_catalogued_mistake_is_wrong_with_its_diagnosis_and_follow_through(world
                    failed={"q1_normalized_values"})
     got = verdicts(world, prepared, run)
     q1 = got["q1_normalized"]
-    assert (q1.status, q1.score, q1.mistake, q1.in_kernel_passed) == (WRONG, 1.0, "divided-by-5",
-                                                                      False)
-    assert q1.cells == {"q1_normalized_format": 1.0, "q1_normalized_values": 0.0}
+    assert (q1.status, q1.score, q1.mistake, q1.in_kernel_passed) == (
+        WRONG, FORM["q1_normalized"], "divided-by-5", False)
+    assert q1.cells == {"q1_normalized_format": FORM["q1_normalized"], "q1_normalized_values": 0.0}
     diagnosis = next(m.message for m in A.check("q1_normalized").mistakes if m.id == "divided-by-5")
     assert diagnosis in q1.message
-    assert (got["q2_layer_scores"].status, got["q2_layer_scores"].score) == (GRADED, 4.0)
+    assert (got["q2_layer_scores"].status, got["q2_layer_scores"].score) == (
+        GRADED, TOP["q2_layer_scores"])
     assert "follow-through" in got["q2_layer_scores"].message
 
 
@@ -144,12 +162,12 @@ def test_catalogued_mistake_is_wrong_with_its_diagnosis_and_follow_through(world
     ({"q3_totals_values"}, WRONG),          # the hidden test failed, as it should
 ])
 def test_a_test_passing_inside_on_a_wrong_value_is_tampering(world, prepared, failed, status):
-    """Totals 100 times too large: worth the format point either way, but if the kernel's
+    """Totals 100 times too large: worth the format's points either way, but if the kernel's
     tests all passed on them, the checks were bypassed."""
     wrong = world["right"]["totals"] * 100
     got = verdicts(world, prepared, executed(prepared, answers(world, totals=wrong), failed=failed))
     r = got["q3_totals"]
-    assert (r.status, r.score, r.mistake) == (status, 1.0, "percent-weights")
+    assert (r.status, r.score, r.mistake) == (status, FORM["q3_totals"], "percent-weights")
     assert r.in_kernel_passed is (status == TAMPERED)
     assert got["q1_normalized"].status == GRADED  # the other items are not affected
 
@@ -223,7 +241,7 @@ def test_items_after_the_notebook_stopped(world, prepared, stop, status):
     """The notebook limit reached, or the kernel dead, at the ranks' answer cell: items
     before it are graded, it and every later item are not (score None)."""
     at = cells_of(prepared.nb, "answer", "q4_ranks")[0]
-    later = {"q4_ranks", "q4_trailing_layer", "q5_reversal", "q6_chart"}
+    later = {c.id for c in A.checks[A.checks.index(A.check("q4_ranks")):]}
     got = verdicts(world, prepared, executed(prepared, world["right"], blocked=later, **{stop: at}))
     for item in ("q1_normalized", "q2_layer_scores", "q3_totals"):
         assert got[item].status == GRADED
@@ -246,7 +264,8 @@ def test_a_kernel_that_never_started(world, prepared):
 def test_unsandboxed_runs_say_so_but_tampering_still_shows(world, prepared):
     wrong = answers(world, totals=world["right"]["totals"] * 100)
     got = verdicts(world, prepared, executed(prepared, wrong), sandboxed=False)
-    assert (got["q1_normalized"].status, got["q1_normalized"].score) == (UNSANDBOXED, 4.0)
+    assert (got["q1_normalized"].status, got["q1_normalized"].score) == (
+        UNSANDBOXED, TOP["q1_normalized"])
     assert got["q3_totals"].status == TAMPERED
 
 
@@ -254,12 +273,59 @@ def test_deleted_cells_are_missing_not_zero(world):
     """The layer scores' answer cell and a written answer deleted: both "missing cell",
     with no score, while the other items are judged as usual."""
     nb = nbformat.from_dict(world["solved"])
-    for cell_id in ("q2_layer_scores", "q7a_paradox_layer"):
+    for cell_id in ("q2_layer_scores", "q9a_paradox_layer"):
         del nb.cells[notebooks.find(nb, cell_id)]
     prepared = prepare(nb, world["source"], A)
-    assert set(prepared.missing) == {"q2_layer_scores", "q7a_paradox_layer"}
+    assert set(prepared.missing) == {"q2_layer_scores", "q9a_paradox_layer"}
     got = verdicts(world, prepared, executed(prepared, world["right"]))
     for item in prepared.missing:
         assert (got[item].status, got[item].score) == (MISSING_CELL, None)
     assert got["q1_normalized"].status == GRADED
-    assert (got["q7b_moat_or_subsidy"].status, got["q7b_moat_or_subsidy"].score) == (MANUAL, None)
+    assert (got["q9b_moat_or_subsidy"].status, got["q9b_moat_or_subsidy"].score) == (MANUAL, None)
+
+
+# --- answers that follow from the student's own inputs (derived checks) -----------------------
+
+
+def _with_scores(world, table, **more) -> dict:
+    ranks = vtdf.key.ranks_with(world["inputs"]["scores"], table.set_index("criterion"),
+                                world["inputs"]["weights"])
+    changed = bool((ranks != world["right"]["ranks"]).any().any())
+    return answers(world, my_scores=table, my_ranks=ranks, ranking_changes=changed, **more)
+
+
+def test_a_derived_answer_is_judged_against_the_students_own_inputs(world, prepared):
+    """A different re-scoring than the solution's (DeepSeek's Distribution raised): are ranks
+    that follow from it right, whatever the published ranks are?"""
+    table = world["inputs"]["scores"].copy()
+    table.loc[table["criterion"] == "Developer ecosystem", "DeepSeek"] = 5
+    got = verdicts(world, prepared, executed(prepared, _with_scores(world, table)))
+    for item in ("q8_my_ranks", "q8_ranking_changes"):
+        assert (got[item].status, got[item].score) == (GRADED, TOP[item]), got[item].message
+
+
+def test_the_published_ranks_are_not_the_students_ranks(world, prepared):
+    """Ranks copied from Question 4 when the student's own scores change them: wrong, with the
+    catalogued diagnosis, and the in-kernel test (which failed too) is not tampering."""
+    wrong = answers(world, my_ranks=world["right"]["ranks"])
+    run = executed(prepared, wrong, failed={"q8_my_ranks_values"})
+    r = verdicts(world, prepared, run)["q8_my_ranks"]
+    assert (r.status, r.score, r.mistake) == (WRONG, FORM["q8_my_ranks"], "published-scores")
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"Meta": 2, "DeepSeek": 5}, "change one firm in one layer only"),
+    ({}, "no score was changed"),
+    ({"Meta": 6}, "whole numbers from 1 to 5"),
+])
+def test_inputs_that_break_the_rules_earn_nothing_and_say_why(world, prepared, change, message):
+    """Two firms changed, nothing changed, or a score off the 1–5 scale: do the ranks from the
+    student's scores lose their points with the rule the student broke, computed outside the
+    kernel? (Whether the ranks changed is judged from the student's own `my_ranks`.)"""
+    table = world["inputs"]["scores"].copy()
+    for firm, value in change.items():
+        table.loc[table["criterion"] == "Frontier capability", firm] = value
+    run = executed(prepared, _with_scores(world, table), failed={"q8_my_ranks_values"})
+    r = verdicts(world, prepared, run)["q8_my_ranks"]
+    assert (r.status, r.score) == (WRONG, FORM["q8_my_ranks"])
+    assert message in r.message

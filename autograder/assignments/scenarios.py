@@ -34,7 +34,8 @@ def load(folder: Path) -> dict:
     return {"probs": probs, "payoffs": payoffs, "units": futures["unit"], "baseline": baseline,
             "alpha": float(params["hurwicz_alpha"]),
             "concentration": float(params["dirichlet_concentration"]),
-            "seed": int(params["seed"]), "draws": int(params["draws"])}
+            "seed": int(params["seed"]), "draws": int(params["draws"]),
+            "keep": float(params["delay_keeps"])}
 
 
 def solve(inputs: dict, given: dict) -> dict:
@@ -58,6 +59,13 @@ def solve(inputs: dict, given: dict) -> dict:
         a["best_share"] = _simulated(inputs, inputs["draws"])
     if "best_share_any" not in a:
         a["best_share_any"] = _simulated(inputs, REFERENCE_DRAWS)
+    best_now = float(a["ev"].max())  # Question 2's answer, as the student has it
+    if "evpi" not in a:
+        a["evpi"] = key.ev_with_perfect_information(payoffs, probs) - best_now
+    if "staged_value" not in a:
+        a["staged_value"] = key.staged_value(payoffs, probs, inputs["keep"])
+    if "breakeven_keep" not in a:
+        a["breakeven_keep"] = best_now / key.staged_value(payoffs, probs, 1.0)
     return a
 
 
@@ -195,6 +203,18 @@ _NO_CONCENTRATION = "sampled = rng.dirichlet(probs.to_numpy(), size=draws)"
 # one keeps the harness deterministic.
 _OTHER_GENERATOR = "rng = np.random.default_rng(7)  # any seed, or none"
 
+_EVPI = ("best_if_known = payoffs.max(axis=0)          # the best option in each future\n"
+         "ev_known = {known}\n"
+         "evpi = {answer}\n"
+         "evpi")
+_STAGED = ("# wait a year, see the future, then take its best option (or none: staying is worth 0)\n"
+           "best_if_known = payoffs.max(axis=0).clip(lower=0)\n"
+           "staged_value = {answer}\n"
+           "staged_value")
+_BREAKEVEN_KEEP = ("staged_full = (payoffs.max(axis=0).clip(lower=0) * probs).sum()   # nothing lost\n"
+                   "breakeven_keep = {answer}\n"
+                   "breakeven_keep")
+
 _UNIFORM_MESSAGE = ("these shares come from uniform weights rescaled to sum to 1, which ignores "
                     "the exhibit probabilities: draw from a Dirichlet whose parameters are the "
                     "concentration times the exhibit probabilities.")
@@ -223,10 +243,10 @@ def _share_format(inputs) -> dict:
             "range_hint": "give each option's share of the draws, not a count or a percentage"}
 
 
-CHECKS = (
+CHECKS: tuple[Check, ...] = (
     Check(
         id="q1_inputs", variable="input_checks", about="the input checks",
-        tolerance="share", points=1, format_points=1,
+        tolerance="share", points=1, format_points=0,
         format={"type": "Series", "index": ["probability_sum", "one_unit"]},
         mistakes=(
             Mistake("percent-sum",
@@ -239,7 +259,7 @@ CHECKS = (
     ),
     Check(
         id="q2_ev", variable="ev", about="the expected value of each option",
-        tolerance="money", points=3, format_points=1, format=_ev_range,
+        tolerance="money", points=3, format_points=0, format=_ev_range,
         mistakes=(
             Mistake("percent-probabilities",
                     "these expected values are 100 times too large: probabilities are shares "
@@ -260,7 +280,7 @@ CHECKS = (
     ),
     Check(
         id="q2_ranks", variable="ev_rank", about="the ranks by expected value",
-        tolerance="exact", points=2, format_points=1,
+        tolerance="exact", points=2, format_points=0,
         format=lambda i: {"type": "Series", "index": _options(i), "integers": True,
                           "range": [1, len(_options(i))]},
         mistakes=(
@@ -273,7 +293,7 @@ CHECKS = (
     ),
     Check(
         id="q3_regret", variable="regret", about="the regret table",
-        tolerance="money", points=3, format_points=1,
+        tolerance="money", points=3, format_points=0,
         format=lambda i: {"type": "DataFrame", "index": _options(i), "columns": _futures(i),
                           "range": [0, None],
                           "range_hint": "regret is never negative"},
@@ -293,7 +313,7 @@ CHECKS = (
     ),
     Check(
         id="q3_max_regret", variable="max_regret", about="each option's maximum regret",
-        tolerance="money", points=2, format_points=1,
+        tolerance="money", points=2, format_points=0,
         format=lambda i: {"type": "Series", "index": _options(i)},
         mistakes=(
             Mistake("sum-of-regrets",
@@ -310,7 +330,7 @@ CHECKS = (
     ),
     Check(
         id="q3_choices", variable="rule_choices", about="the option each decision rule picks",
-        tolerance="exact", points=3, format_points=1,
+        tolerance="exact", points=3, format_points=0,
         format={"type": "Series", "index": list(key.RULES)},
         mistakes=(
             Mistake("maximin-max-of-max",
@@ -336,7 +356,7 @@ CHECKS = (
     ),
     Check(
         id="q4_chart", variable="fig", about="the chart of expected value against the "
-        "probability of Commoditization victory", tolerance="exact", points=0, format_points=2,
+        "probability of Commoditization victory", tolerance="exact", points=0, format_points=1,
         hidden=False,
         format=lambda i: {"type": "figure", "lines": len(_options(i)), "labelled": True,
                           "legend": len(_options(i))},
@@ -353,7 +373,7 @@ CHECKS = (
     Check(
         id="q4_reversal", variable="reversal_p",
         about="the probability of Commoditization victory at which the top option changes",
-        tolerance="threshold", points=3, format_points=1,
+        tolerance="threshold", points=3, format_points=0,
         format={"type": "number", "range": [0, 1],
                 "range_hint": "give the probability as a share, not a percentage"},
         mistakes=(
@@ -385,7 +405,7 @@ CHECKS = (
     Check(
         id="q5_best_share", variable="best_share",
         about="the share of draws in which each option is best (stated seed)",
-        tolerance="share", points=2, format_points=1, format=_share_format,
+        tolerance="share", points=2, format_points=0, format=_share_format,
         mistakes=(
             Mistake("legacy-generator",
                     "these shares come from another random stream: use "
@@ -412,7 +432,7 @@ CHECKS = (
     Check(
         id="q5_best_share_any", variable="best_share_any",
         about="the shares from a run with any seed", tolerance="simulated",
-        points=1, format_points=1, format=_share_format,
+        points=1, format_points=0, format=_share_format,
         mistakes=(
             Mistake("uniform-weights", _UNIFORM_MESSAGE,
                     _simulation("best_share_any", _OTHER_GENERATOR, _UNIFORM),
@@ -420,6 +440,69 @@ CHECKS = (
             Mistake("no-concentration", _NO_CONCENTRATION_MESSAGE,
                     _simulation("best_share_any", _OTHER_GENERATOR, _NO_CONCENTRATION),
                     lambda i, a: _no_concentration(i, REFERENCE_DRAWS)),
+        ),
+    ),
+)
+
+
+CHECKS = CHECKS + (
+    Check(
+        id="q6_evpi", variable="evpi", about="the expected value of perfect information",
+        tolerance="money", points=2, format_points=0,
+        format={"type": "number", "range": [0, None],
+                "range_hint": "information cannot be worth less than nothing"},
+        mistakes=(
+            Mistake("ev-known",
+                    "this is the expected payoff when the future is known; the value of the "
+                    "information is what it adds to the best expected value of choosing now.",
+                    _EVPI.format(known="(best_if_known * probs).sum()", answer="ev_known"),
+                    lambda i, a: key.ev_with_perfect_information(i["payoffs"], i["probs"])),
+            Mistake("unweighted",
+                    "weight each future's best payoff by its probability, not equally.",
+                    _EVPI.format(known="best_if_known.mean()", answer="ev_known - ev.max()"),
+                    lambda i, a: float(i["payoffs"].max(axis=0).mean()
+                                       - key.expected_values(i["payoffs"], i["probs"]).max())),
+            Mistake("best-cell",
+                    "perfect information tells you which future comes, not that the best cell of "
+                    "the whole table does: average each future's best payoff by its probability.",
+                    _EVPI.format(known="payoffs.max().max()", answer="ev_known - ev.max()"),
+                    lambda i, a: float(i["payoffs"].max().max()
+                                       - key.expected_values(i["payoffs"], i["probs"]).max())),
+        ),
+    ),
+    Check(
+        id="q6_staged_value", variable="staged_value",
+        about="the value of waiting a year for the future to show itself", tolerance="money",
+        points=2, format_points=0, format={"type": "number"},
+        mistakes=(
+            Mistake("no-delay",
+                    "waiting costs value: each payoff keeps only the share `keep` after a year.",
+                    _STAGED.format(answer="(best_if_known * probs).sum()"),
+                    lambda i, a: key.staged_value(i["payoffs"], i["probs"], 1.0)),
+            Mistake("delay-on-now",
+                    "the delay applies to what you do after waiting, the best option in each "
+                    "future, not to the best expected value of choosing now.",
+                    _STAGED.format(answer="keep * ev.max()"),
+                    lambda i, a: i["keep"] * float(key.expected_values(i["payoffs"], i["probs"]).max())),
+        ),
+    ),
+    Check(
+        id="q6_breakeven_keep", variable="breakeven_keep",
+        about="the share of value a year's wait may keep at which waiting and acting tie",
+        tolerance="share", points=2, format_points=0,
+        format={"type": "number", "range": [0, 1],
+                "range_hint": "give a share of the value, not a percentage"},
+        mistakes=(
+            Mistake("inverted",
+                    "the break-even share is the best expected value now over the staged value "
+                    "with nothing lost, not the other way round.",
+                    _BREAKEVEN_KEEP.format(answer="staged_full / ev.max()"),
+                    lambda i, a: 1 / a["breakeven_keep"]),
+            Mistake("share-lost",
+                    "this is the share of value waiting may lose; the question asks for the share "
+                    "it must keep.",
+                    _BREAKEVEN_KEEP.format(answer="1 - ev.max() / staged_full"),
+                    lambda i, a: 1 - a["breakeven_keep"]),
         ),
     ),
 )
@@ -433,5 +516,5 @@ ASSIGNMENT = Assignment(
     load=load,
     solve=solve,
     checks=CHECKS,
-    manual={"q6_memo": 14},
+    manual={"q7_memo": 14},
 )

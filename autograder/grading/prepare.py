@@ -107,8 +107,10 @@ def prepare(submitted: NotebookNode, source: NotebookNode, assignment: Assignmen
     nonce = secrets.token_hex(8)
     for check in assignment.checks:
         at = next(i for i, c in enumerate(cells) if notebooks.grade_id(c) == f"{check.id}_format")
+        uses = tuple(check.derived.uses) if check.derived else ()
         probe = nbformat.v4.new_code_cell(
-            f"print(__import__('checks').snapshot({nonce!r}, {check.id!r}, {check.variable!r}, globals()))")
+            f"print(__import__('checks').snapshot({nonce!r}, {check.id!r}, {check.variable!r}, "
+            f"globals(), {uses!r}))")
         cells.insert(at, _role(probe, "snapshot", check.id))
     nb = nbformat.v4.new_notebook(cells=cells, metadata=source.metadata)
     return Prepared(nb=nb, nonce=nonce,

@@ -75,6 +75,18 @@ def _stopped(index: int, run: Execution) -> tuple[str, str] | None:
     return None
 
 
+def _entry(assignment: Assignment, check, key: dict, inputs, record: dict) -> tuple[dict | None, str]:
+    """The key an answer is judged against: the fixed one, or for a derived check the one
+    recomputed here, outside the kernel, from the student's own recorded inputs; or None and
+    why, when those inputs break the question's rules."""
+    if check.derived is None:
+        return key[check.id], ""
+    try:
+        return assignment.derived_entry(check, inputs, record.get("uses", {})), ""
+    except ValueError as exc:
+        return None, str(exc)
+
+
 def judge(assignment: Assignment, prepared: Prepared, run: Execution, key: dict, inputs,
           *, sandboxed: bool) -> list[ItemResult]:
     nb = run.nb
@@ -123,9 +135,11 @@ def judge(assignment: Assignment, prepared: Prepared, run: Execution, key: dict,
         if check.hidden:
             cells[f"{check.id}_values"] = 0.0
             if "unreadable" not in record:
-                outcome, said, mistake = verdict(value, key[check.id])
-                if outcome in ("correct", "follow-through"):
-                    cells[f"{check.id}_values"] = float(check.points)
+                entry, said = _entry(assignment, check, key, inputs, record)
+                if entry is not None:
+                    outcome, said, mistake = verdict(value, entry)
+                    if outcome in ("correct", "follow-through"):
+                        cells[f"{check.id}_values"] = float(check.points)
                 message = "; ".join(m for m in (problem, said and f"{check.variable}: {said}") if m)
         score = sum(cells.values())
         status = GRADED if score == top else WRONG

@@ -9,11 +9,20 @@ VTDF (Exhibit 5)
                                            the weight on `layer` at which each rival draws level
     vtdf_overtaker(layers, weights, layer, firm)
                                            (weight, rival): where the firm loses first place, to whom
+    lead_floor(layers, weights, firm, step)
+                                           on the weight map: the lowest Distribution weight at
+                                           which the firm leads, at each Technology weight
+    notch_effects(scores, weights)         every one-cell, one-point re-scoring (Question 8's
+                                           smallest move): who then leads, does any rank change
 Build versus buy (Exhibits 6 and 7)
     npv_gap(params, **change)              NPV(build) − NPV(buy), some parameters changed
     parameter_flip(params, name, lo, hi)   the value of one parameter at which build and buy tie
-    build_buy_flips(params)                that value for the lag, the buy share and the fee
-    claim_shares(...)                      the open model's share of the API's capability and cost
+    build_buy_flips(params)                that value for the capability lag and the buy share
+    grid_sign_changes(grid)                per row of the lag × share grid: where the sign changes
+    grid_ties(params, lags)                per lag: the buy share at which build and buy tie
+    mix_throughputs(buyer)                 all tokens per second at each benchmark run's mix and
+                                           at the workload's, on the line through the two runs
+    claim_reading(...)                     the slogan read generously: adequate? cost share? verdict
     hosted_alternative(...)                the cheapest adequate open model on a host, and its cost
 Scenarios (Exhibit 9)
     payoff_parts(options, futures, baseline, option, future)
@@ -27,6 +36,9 @@ Scenarios (Exhibit 9)
                                            the option that is best today
     ev_overtaker(payoffs, probs, future, direction)
                                            (p, rival): where the top option loses first place, to whom
+    staged_path(payoffs, keep)             wait a year, then act: what it takes and earns per future
+    rules_with_staged(payoffs, baseline, keep, alpha)
+                                           what each rule picks once waiting and staying are options
 
 Weights and probabilities move the way the notebooks move them: one layer's weight (one future's
 probability) changes and the others are rescaled in proportion, so every total (expected value)
@@ -37,6 +49,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 from autograder.key import build_vs_buy as kb
@@ -113,6 +126,47 @@ def vtdf_overtaker(layers: pd.DataFrame, weights: pd.Series, layer: str = "Techn
     return _first_overtaker(intercept, slope, firm, now, "up")
 
 
+def lead_floor(layers: pd.DataFrame, weights: pd.Series, firm: str = kv.META,
+               step: float = kv.GRID_STEP) -> pd.Series:
+    """On the weight map of Question 7 (`vtdf.weight_grid`: Technology weight t and
+    Distribution weight d on a grid, the rest split between Value and Financial as in
+    `weights`): for each t, the lowest d at which `firm` leads outright (a tie does not count),
+    NaN where it leads at no d. Indexed by t, rounded to the grid."""
+    grid = kv.weight_grid(weights, step)
+    won = kv.leaders(layers, grid) == firm
+    t, d = grid["Technology"].round(9), grid["Distribution"].round(9)
+    floor = d[won].groupby(t[won]).min()
+    return floor.reindex(sorted(t.unique())).rename_axis("Technology").rename("Distribution")
+
+
+def notch_effects(scores: pd.DataFrame, weights: pd.DataFrame) -> pd.DataFrame:
+    """Every re-scoring of one cell of Exhibit 5 by one point up or down (staying within 1–5),
+    the smallest change Question 8 allows: one row per change with `criterion`, `layer`, `firm`,
+    `score` (the new score) and, for each lens of `weights`, `<lens>_leader` (who then ranks
+    first) and `<lens>_moves` (whether any firm's rank changes)."""
+    base = scores.set_index("criterion")
+    names = kv.firms(scores)
+    lenses = [c for c in weights.columns if c in kv.LENSES]
+    before = kv.ranks_with(scores, base, weights)
+    rows = []
+    for criterion in base.index:
+        for firm in names:
+            for step in (-1, 1):
+                new = int(base.loc[criterion, firm]) + step
+                if not 1 <= new <= 5:
+                    continue
+                table = base[names].astype(float)
+                table.loc[criterion, firm] = new
+                after = kv.ranks_with(scores, table, weights)
+                row = {"criterion": criterion, "layer": base.loc[criterion, "layer"], "firm": firm,
+                       "score": new}
+                for lens in lenses:
+                    row[f"{lens}_leader"] = str(after[lens].idxmin())
+                    row[f"{lens}_moves"] = bool((after[lens] != before[lens]).any())
+                rows.append(row)
+    return pd.DataFrame(rows)
+
+
 # ------------------------------------------------------------------------ build versus buy
 
 
@@ -130,26 +184,64 @@ def parameter_flip(params: dict, name: str, lo: float, hi: float) -> float | Non
 
 
 # The assumptions whose flip values the board shows, with the range searched for each: the lag
-# over the whole horizon (in months), the share over [0, 1], the fee up to the whole benefit.
-FLIPS = ("capability_lag_months", "buy_benefit_share", "buy_fee_per_year")
+# over the whole horizon (in months), the share over [0, 1]. (The fee is the rival's to set: the
+# board shows how fast it may grow, Question 11(c), not a flat fee at which the two tie.)
+FLIPS = ("capability_lag_months", "buy_benefit_share")
 
 
 def build_buy_flips(params: dict) -> dict[str, float | None]:
     """For each parameter in FLIPS, the value at which building and buying tie, all else as
     given (None if they do not tie within its range)."""
     ranges = {"capability_lag_months": (0.0, 12.0 * params["horizon_years"]),
-              "buy_benefit_share": (0.0, 1.0),
-              "buy_fee_per_year": (0.0, float(params["annual_benefit"]))}
+              "buy_benefit_share": (0.0, 1.0)}
     return {name: parameter_flip(params, name, *ranges[name]) for name in FLIPS}
 
 
-def claim_shares(selfhost_capability: float, selfhost_total: float, api_capability: float,
-                 api_price: float) -> pd.Series:
-    """The self-hosted open model against the API, as the slogan "90% of the capability for 0%
-    of the cost" puts it: its `capability` index as a share of the API's, and its all-in
-    `cost` per 1M tokens as a share of the API's price."""
-    return pd.Series({"capability": selfhost_capability / api_capability,
-                      "cost": selfhost_total / api_price})
+def grid_sign_changes(grid: pd.DataFrame) -> pd.Series:
+    """For each row of a grid of NPV differences (Question 11(b): lags as rows, benefit shares
+    as columns, in increasing order): the first pair of neighbouring columns (left, right)
+    between which the sign changes (a zero cell counts as a sign of its own), or None when the
+    whole row has one sign."""
+    out = {}
+    for label, row in grid.iterrows():
+        signs = np.sign(row.to_numpy(dtype=float))
+        at = [k for k in range(len(signs) - 1) if signs[k] != signs[k + 1]]
+        out[label] = (grid.columns[at[0]], grid.columns[at[0] + 1]) if at else None
+    return pd.Series(out, dtype=object).rename_axis(grid.index.name)
+
+
+def grid_ties(params: dict, lags=kb.GRID_LAGS) -> pd.Series:
+    """For each capability lag (months), the share of the benefit a rival's model must deliver
+    for building and buying to tie at the hurdle rate, all else as given; NaN if no share in
+    [0, 1] ties. Building wins below it: the line the grid's sign changes straddle."""
+    ties = {lag: parameter_flip({**params, "capability_lag_months": float(lag)},
+                                "buy_benefit_share", 0.0, 1.0) for lag in lags}
+    return pd.Series({k: math.nan if v is None else v for k, v in ties.items()},
+                     dtype=float).rename_axis("lag_months")
+
+
+def mix_throughputs(buyer: dict) -> pd.Series:
+    """All tokens (input and output) one replica processes per second, read off the straight
+    line through benchmark runs A and B (`build_vs_buy.tokens_per_second`) at run A's mix, run
+    B's mix and the workload's own (`input_share`): indexed "A", "B", "workload". At a run's
+    own mix the line gives that run's output rate × (input + output) / output tokens."""
+    def share(run: str) -> float:
+        tokens_in = buyer[f"benchmark_{run}_input_tokens"]
+        return tokens_in / (tokens_in + buyer[f"benchmark_{run}_output_tokens"])
+
+    at = {run.upper(): kb.tokens_per_second({**buyer, "input_share": share(run)}) for run in "ab"}
+    return pd.Series({**at, "workload": kb.tokens_per_second(buyer)})
+
+
+def claim_reading(selfhost_capability: float, threshold: float, selfhost_total: float,
+                  api_price: float) -> tuple[bool, float, str]:
+    """The slogan "90% of the capability for 0% of the cost" read as Question 10 reads it
+    generously: (is the open model adequate, its capability index reaching the threshold (the
+    only comparison an ordinal index supports), its all-in cost per 1M tokens as a share of
+    the API's price, and the verdict "holds" or "fails" of `build_vs_buy.claim_verdict`)."""
+    adequate = bool(selfhost_capability >= threshold)
+    share = kb.cost_share(selfhost_total, api_price)
+    return adequate, share, kb.claim_verdict(adequate, share)
 
 
 def hosted_alternative(prices: pd.DataFrame, blended: pd.Series, threshold: float,
@@ -246,3 +338,31 @@ def ev_overtaker(payoffs: pd.DataFrame, probabilities: pd.Series,
     intercept, slope = _ev_lines(payoffs, probabilities, future)
     leader = str(ks.expected_values(payoffs, probabilities).idxmax())
     return _first_overtaker(intercept, slope, leader, float(probabilities[future]), direction)
+
+
+# --- wait a year, then act (Question 6) -------------------------------------------------------
+
+STAGED = "Wait a year, then choose"  # the staged path's label when it joins the ballot
+
+
+def staged_path(payoffs: pd.DataFrame, keep: float) -> pd.DataFrame:
+    """The staged path of Question 6 future by future: stay the course for a year, see which
+    future is unfolding (a reliable signal), then take that future's best option, or none if
+    every option loses in it. One row per future: `option` (None when it stays the course) and
+    `payoff`, `keep` × that option's payoff (0 when it stays). Its expected value at the
+    exhibit's probabilities is `scenarios.staged_value`."""
+    best = payoffs.max(axis=0)
+    option = [str(payoffs[f].idxmax()) if best[f] > 0 else None for f in payoffs.columns]
+    return pd.DataFrame({"option": pd.Series(option, index=payoffs.columns, dtype=object),
+                         "payoff": keep * best.clip(lower=0.0) + 0.0})
+
+
+def rules_with_staged(payoffs: pd.DataFrame, baseline: str, keep: float,
+                      alpha: float) -> tuple[pd.Series, pd.Series]:
+    """With the baseline and the staged path (`staged_path`, labelled STAGED) on the ballot
+    beside the options: the option each rule picks (indexed by scenarios.RULES) and every
+    row's maximum regret."""
+    staged = staged_path(payoffs, keep)["payoff"].rename(STAGED).to_frame().T
+    ballot = pd.concat([with_baseline(payoffs, baseline), staged[payoffs.columns]])
+    regrets = ks.max_regret(ks.regret(ballot))
+    return ks.rule_choices(ballot, alpha, regrets), regrets

@@ -23,7 +23,7 @@ RATE_BRACKET = (-0.5, 1.0)
 APPROVED_ACCESS = "closed"
 # "90% of the capability for 0% of the cost", read generously: at least 90% of the API's
 # capability index at no more than 10% of its cost per 1M tokens.
-CLAIM_CAPABILITY, CLAIM_COST = 0.90, 0.10
+CLAIM_COST = 0.10  # the slogan's "0% of the cost", read generously as at most 10%
 HOURS, MILLION, MONTHS = 3600, 1e6, 12
 
 
@@ -193,13 +193,28 @@ def api_prices(prices: pd.DataFrame, input_share: float) -> pd.Series:
     return blended_price(table["input_usd_per_1m"], table["output_usd_per_1m"], input_share)
 
 
+def input_ratio(h: dict) -> float:
+    """The workload's input tokens per output token: input share / output share."""
+    return h["input_share"] / (1 - h["input_share"])
+
+
 def tokens_per_second(h: dict) -> float:
-    """All tokens (input and output) one replica processes per second at full load, from a
-    benchmark that reports output tokens per second at a given input/output length:
-    output rate × (input + output) / output. The case assumes the same all-token rate for the
-    workload's own mix (an assumption it states)."""
-    out, tokens_in = h["benchmark_output_tokens"], h["benchmark_input_tokens"]
-    return h["benchmark_output_tokens_per_s"] * (tokens_in + out) / out
+    """All tokens (input and output) one replica processes per second at full load, for the
+    workload's own input/output mix.
+
+    The benchmark reports output tokens per second for two request shapes, a and b. Seconds per
+    output token, s = 1 / output rate, grow with the input tokens per output token, r: a
+    straight line s(r) = decode + prefill · r through the two runs (decode: time to write an
+    output token; prefill: time to read an input token). Read it at the workload's r and count
+    every token: (1 + r) / s(r)."""
+    ra = h["benchmark_a_input_tokens"] / h["benchmark_a_output_tokens"]
+    rb = h["benchmark_b_input_tokens"] / h["benchmark_b_output_tokens"]
+    sa = 1 / h["benchmark_a_output_tokens_per_s"]
+    sb = 1 / h["benchmark_b_output_tokens_per_s"]
+    prefill = (sb - sa) / (rb - ra)
+    decode = sa - prefill * ra
+    r = input_ratio(h)
+    return (1 + r) / (decode + prefill * r)
 
 
 def gpu_cost_per_1m(gpus: float, usd_per_gpu_hour: float, tokens_per_s: float,
@@ -208,11 +223,13 @@ def gpu_cost_per_1m(gpus: float, usd_per_gpu_hour: float, tokens_per_s: float,
     return gpus * usd_per_gpu_hour / (tokens_per_s * HOURS * utilization / MILLION)
 
 
-def selfhost_per_1m(h: dict, utilization: float | None = None) -> pd.Series:
+def selfhost_per_1m(h: dict, tokens_per_s: float | None = None,
+                    utilization: float | None = None) -> pd.Series:
     """Self-hosting $ per 1M tokens at the stated volume: variable (GPU time at the
     utilization), fixed (staff and operations per month over the monthly volume), total."""
     util = h["utilization"] if utilization is None else utilization
-    variable = gpu_cost_per_1m(h["gpus"], h["gpu_usd_per_hour"], tokens_per_second(h), util)
+    rate = tokens_per_second(h) if tokens_per_s is None else tokens_per_s
+    variable = gpu_cost_per_1m(h["gpus"], h["gpu_usd_per_hour"], rate, util)
     fixed = h["staff_ops_usd_per_month"] / h["monthly_tokens_m"]
     return pd.Series({"variable": variable, "fixed": fixed, "total": variable + fixed})
 
@@ -248,26 +265,61 @@ def annual_costs(api_price: float, selfhost_total: float, monthly_volume: float)
     return pd.Series({"api": api, "self_host": own, "saving": api - own})
 
 
-def cost_per_point(selfhost_total: float, selfhost_capability: float, api_price: float,
-                   api_capability: float) -> pd.Series:
-    """$ per 1M tokens per point of capability index, self-hosted model and API."""
-    return pd.Series({"self_host": selfhost_total / selfhost_capability,
-                      "api": api_price / api_capability})
+def cost_share(selfhost_total: float, api_price: float) -> float:
+    """The all-in self-hosting cost per 1M tokens as a share of the API's price."""
+    return selfhost_total / api_price
 
 
-def claim_verdict(selfhost_total: float, selfhost_capability: float, api_price: float,
-                  api_capability: float) -> str:
-    """"holds" if the open model gives at least 90% of the API's capability at no more than
-    10% of its cost per 1M tokens, else "fails"."""
-    capability_share = selfhost_capability / api_capability
-    cost_share = selfhost_total / api_price
-    return "holds" if capability_share >= CLAIM_CAPABILITY and cost_share <= CLAIM_COST else "fails"
+def claim_verdict(adequate: bool, share: float) -> str:
+    """"holds" if the open model is adequate for the workload (its capability index reaches the
+    threshold: an ordinal comparison, the only one the index supports) and costs no more than
+    10% of the API per 1M tokens, else "fails"."""
+    return "holds" if adequate and share <= CLAIM_COST else "fails"
 
 
-def breakeven_utilization(h: dict, api_price: float) -> float | None:
+def breakeven_utilization(h: dict, api_price: float, tokens_per_s: float | None = None) -> float | None:
     """Utilization at which self-hosting's total $ per 1M equals the API price at the stated
     volume: GPU $ per 1M at full load / (API price − fixed $ per 1M). Negative when the fixed
     cost per 1M alone exceeds the API price (no utilization breaks even); None when equal."""
-    full_load = gpu_cost_per_1m(h["gpus"], h["gpu_usd_per_hour"], tokens_per_second(h), 1.0)
+    rate = tokens_per_second(h) if tokens_per_s is None else tokens_per_s
+    full_load = gpu_cost_per_1m(h["gpus"], h["gpu_usd_per_hour"], rate, 1.0)
     room = api_price - h["staff_ops_usd_per_month"] / h["monthly_tokens_m"]
     return None if room == 0 else full_load / room
+
+
+# --- when would building win? (Question 11) ---------------------------------------------------
+
+GRID_LAGS: tuple[int, ...] = (6, 12, 18, 24, 30)  # capability lag, months
+GRID_SHARES: tuple[float, ...] = (0.4, 0.5, 0.55, 0.6, 0.7)  # share of the benefit a rival's model gives
+
+
+def npv_grid(p: dict, lags: Sequence[int] = GRID_LAGS,
+             shares: Sequence[float] = GRID_SHARES) -> pd.DataFrame:
+    """NPV(build) − NPV(buy) at the hurdle rate for each capability lag (rows, months) and
+    each share of the benefit a rival's model captures (columns), all else as given."""
+    r = p["discount_rate"]
+    grid = {s: [npv(r, flows_from_params({**p, "capability_lag_months": lag,
+                                          "buy_benefit_share": s})["incremental"]) for lag in lags]
+            for s in shares}
+    return pd.DataFrame(grid, index=pd.Index(list(lags), name="lag_months")).rename_axis(
+        columns="benefit_share")
+
+
+def escalated_flows(flows: pd.DataFrame, fee: float, growth: float, from_year: int = 1) -> pd.DataFrame:
+    """`flows` when the buy fee `fee` grows by `growth` a year: fee · (1 + g)^(t − from_year) in
+    year t ≥ 1 (the stated fee in year 1 when from_year is 1)."""
+    flows = flows.copy()
+    years = flows.index.to_numpy()
+    extra = fee * ((1 + growth) ** (years - from_year) - 1) * (years >= 1)
+    flows["buy"] = flows["buy"] - extra
+    flows["incremental"] = flows["build"] - flows["buy"]
+    return flows
+
+
+def fee_growth_breakeven(flows: pd.DataFrame, p: dict, from_year: int = 1,
+                         bracket: tuple[float, float] = (0.0, 1.0)) -> float | None:
+    """The yearly growth of the buy fee at which building and buying are worth the same at the
+    hurdle rate, given the flows at a flat fee (None if no growth in `bracket` does it)."""
+    r, fee = p["discount_rate"], p["buy_fee_per_year"]
+    return find_root(lambda g: npv(r, escalated_flows(flows, fee, g, from_year)["incremental"]),
+                     *bracket)

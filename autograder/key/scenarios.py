@@ -225,3 +225,32 @@ def _shares(payoffs: tuple, probabilities: tuple, concentration: float, seed: in
     sampled = rng.dirichlet(concentration * np.array(probabilities), size=draws)
     table = pd.DataFrame(list(payoffs))
     return tuple(float(c) / draws for c in best_counts(sampled, table))
+
+
+# --- the value of learning before deciding (Question 6) --------------------------------------
+
+
+def ev_with_perfect_information(payoffs: pd.DataFrame, probabilities: pd.Series) -> float:
+    """Expected payoff if the future were known before choosing: sum_s p_s * max_k V_ks."""
+    return float((payoffs[list(probabilities.index)].max(axis=0) * probabilities).sum())
+
+
+def evpi(payoffs: pd.DataFrame, probabilities: pd.Series) -> float:
+    """The expected value of perfect information: what knowing the future before choosing
+    adds to the best expected value of choosing now."""
+    return ev_with_perfect_information(payoffs, probabilities) - float(
+        expected_values(payoffs, probabilities).max())
+
+
+def staged_value(payoffs: pd.DataFrame, probabilities: pd.Series, keep: float) -> float:
+    """Stay the course for one period, learn which future is unfolding, then take that future's
+    best option, or none if every option loses in it (staying the course is worth 0): each payoff
+    shrinks to `keep` of its value for the delay. Against staying the course, $B."""
+    best = payoffs[list(probabilities.index)].max(axis=0).clip(lower=0.0)
+    return float(keep * (best * probabilities).sum())
+
+
+def breakeven_keep(payoffs: pd.DataFrame, probabilities: pd.Series) -> float:
+    """The share of value a year's wait may keep at which waiting and acting now are worth the
+    same: best expected value now / the staged value with nothing lost."""
+    return float(expected_values(payoffs, probabilities).max()) / staged_value(payoffs, probabilities, 1.0)

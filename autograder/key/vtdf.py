@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 LAYERS = ("Value", "Technology", "Distribution", "Financial")
@@ -70,3 +71,83 @@ def reversal_weight(layers: pd.DataFrame, weights: pd.Series, layer: str = "Tech
     if not crossings:
         raise ValueError(f"{firm} keeps first place at every weight on {layer}")
     return float(min(crossings))
+
+
+# --- the whole weight space (Question 7) ------------------------------------------------------
+
+GRID_STEP = 0.05  # the weight grid's step, as the notebook states it
+SPLIT_BY = "platform_lens"  # Value and Financial share what Technology and Distribution leave
+
+
+def weight_grid(weights: pd.Series, step: float = GRID_STEP) -> pd.DataFrame:
+    """Every layer weighting with Technology weight t and Distribution weight d on a grid of
+    `step`, t + d <= 1, the rest split between Value and Financial in proportion to `weights`.
+    One row per point, one column per layer; each row sums to 1."""
+    n = round(1 / step)
+    rest = weights[["Value", "Financial"]] / weights[["Value", "Financial"]].sum()
+    rows = []
+    for i in range(n + 1):
+        for j in range(n + 1 - i):
+            t, d = i / n, j / n
+            left = 1 - t - d
+            rows.append({"Value": left * rest["Value"], "Technology": t, "Distribution": d,
+                         "Financial": left * rest["Financial"]})
+    return pd.DataFrame(rows)[list(LAYERS)]
+
+
+TIE = "tie"  # a grid point where the two best totals are within TIE_GAP of each other
+TIE_GAP = 1e-9
+
+
+def leaders(layers: pd.DataFrame, grid: pd.DataFrame) -> pd.Series:
+    """Who has the highest weighted total at each point of the grid; TIE where the two best
+    totals differ by less than TIE_GAP (float noise must not pick a winner)."""
+    totals = layers[list(LAYERS)].to_numpy() @ grid.to_numpy().T  # firms x points
+    ordered = np.sort(totals, axis=0)
+    best = layers.index[totals.argmax(axis=0)].astype(object)
+    return pd.Series(np.where(ordered[-1] - ordered[-2] < TIE_GAP, TIE, best), index=grid.index)
+
+
+def leader_share(layers: pd.DataFrame, weights: pd.Series, step: float = GRID_STEP) -> pd.Series:
+    """Share of the weight grid in which each firm comes first, and the share of ties (every
+    firm listed, 0 if never first)."""
+    won = leaders(layers, weight_grid(weights, step))
+    labels = [*layers.index, TIE]
+    return won.value_counts(normalize=True).reindex(labels, fill_value=0.0).astype(float)
+
+
+# --- a student's own scores (Question 8) ------------------------------------------------------
+
+
+def rescoring(scores: pd.DataFrame, mine: pd.DataFrame) -> tuple[str, str]:
+    """(firm, layer) a student re-scored, after checking the rules: same criteria and firms,
+    whole scores 1-5, and every change inside one firm's column within one layer. Raises
+    ValueError with a message for the student otherwise."""
+    base = scores.set_index("criterion")
+    names = firms(scores)
+    if "criterion" in mine.columns:
+        mine = mine.set_index("criterion")
+    if sorted(map(str, mine.index)) != sorted(base.index) or any(f not in mine.columns for f in names):
+        raise ValueError("keep every criterion (row) and firm (column) of `scores`")
+    mine = mine.loc[base.index, names]
+    values = mine.apply(pd.to_numeric, errors="coerce")
+    if values.isna().any().any() or ((values < 1) | (values > 5) | (values % 1 != 0)).any().any():
+        raise ValueError("scores are whole numbers from 1 to 5")
+    changed = values.ne(base[names].astype(float))
+    cells = [(crit, firm) for crit in changed.index for firm in names if changed.loc[crit, firm]]
+    if not cells:
+        raise ValueError("no score was changed: re-score one firm in one layer")
+    firms_changed = sorted({f for _, f in cells})
+    layers_changed = sorted({str(base.loc[c, "layer"]) for c, _ in cells})
+    if len(firms_changed) > 1 or len(layers_changed) > 1:
+        raise ValueError(f"change one firm in one layer only (you changed {', '.join(firms_changed)} "
+                         f"in {', '.join(layers_changed)})")
+    return firms_changed[0], layers_changed[0]
+
+
+def ranks_with(scores: pd.DataFrame, table: pd.DataFrame, weights: pd.DataFrame) -> pd.DataFrame:
+    """Ranks under both lenses when the firms' scores are `table` (criteria as index)."""
+    base = scores.set_index("criterion")
+    rebuilt = base.assign(**{f: table.loc[base.index, f].astype(float) for f in firms(scores)})
+    normalized = normalize(rebuilt.reset_index())
+    return ranks(weighted_totals(layer_scores(normalized, rebuilt.reset_index()), weights))

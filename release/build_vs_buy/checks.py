@@ -170,7 +170,7 @@ def _numbers(value) -> list[float]:
 
 
 TYPE_NAMES = {"DataFrame": ("DataFrame",), "Series": ("Series",), "figure": ("Figure", "Axes"),
-              "str": ("str",)}
+              "str": ("str",), "bool": ("bool",)}
 
 
 def type_name(value) -> str:
@@ -208,7 +208,7 @@ def _type_problem(name: str, kind: str, spec: dict) -> str | None:
     if want in TYPE_NAMES and kind not in TYPE_NAMES[want]:
         article = ("a pandas " if want in ("DataFrame", "Series")
                    else "a matplotlib " if want == "figure" else "")
-        label = {"figure": "Figure", "str": "text (a str)"}.get(want, want)
+        label = {"figure": "Figure", "str": "text (a str)", "bool": "True or False"}.get(want, want)
         return f"{name} should be {article}{label}, got {kind}"
     return None
 
@@ -268,12 +268,14 @@ def check_format(name: str, value, spec: dict) -> None:
         raise AssertionError(problem)
 
 
-def snapshot(nonce: str, item: str, variable: str, namespace: dict) -> str:
+def snapshot(nonce: str, item: str, variable: str, namespace: dict, uses: tuple = ()) -> str:
     """The grader's view of one answer, taken right after its answer cell runs and before any
-    test sees it: a JSON line the grader reads from the output and judges in its own process."""
+    test sees it: a JSON line the grader reads from the output and judges in its own process.
+    `uses` names the student's own inputs a derived answer is recomputed from (their values
+    are recorded too, as plain data)."""
     import json
 
-    record = {"nonce": nonce, "item": item, "defined": variable in namespace}
+    record: dict = {"nonce": nonce, "item": item, "defined": variable in namespace}
     if record["defined"]:
         value = namespace[variable]
         record["type"] = type_name(value)
@@ -281,4 +283,11 @@ def snapshot(nonce: str, item: str, variable: str, namespace: dict) -> str:
             record["value"] = plain(value)
         except Unreadable as exc:
             record["unreadable"] = str(exc)
+    if uses:
+        record["uses"] = {}
+        for name in uses:
+            try:
+                record["uses"][name] = plain(namespace[name])
+            except (KeyError, Unreadable):
+                continue  # missing or unreadable: the grader says so
     return json.dumps(record, allow_nan=True)
