@@ -95,7 +95,7 @@ FAKE_CHECKS = ("import types\n"
                "_fake = types.SimpleNamespace(check_values=lambda *a, **k: None,\n"
                "                              check_format=lambda *a, **k: None)\n")
 
-HOSTILE = [
+BASE = [
     Hostile("correct", lambda nb: nb, "graded", FULL),
     Hostile("invalid-json", lambda nb: b'{"cells": [ {"cell_type": "code", ', "invalid notebook", None),
     Hostile("empty-file", lambda nb: b"", "invalid notebook", None),
@@ -154,6 +154,19 @@ HOSTILE = [
         "class Anything:\n    def __eq__(self, other):\n        return True\n"
         "normalized = Anything()"), "wrong", OWN),  # and the later cells that use it fail
 ]
+
+# Second round (issue 14), one list per class of attack; each case is graded beside a correct twin.
+# False credit: cells moved, retyped or added to reach the hidden tests; non-finite values;
+# forged ledgers; follow-through values from the wrong earlier answers.
+FALSE_CREDIT: list[Hostile] = []
+
+# Injection into the instructor's tools: active HTML/JS in outputs and markdown answers.
+INJECTION: list[Hostile] = []
+
+# Exhaustion: the grader's disk, uncounted output messages.
+EXHAUSTION: list[Hostile] = []
+
+HOSTILE = BASE + FALSE_CREDIT + INJECTION + EXHAUSTION
 
 
 def submit_hostile(course: Path, cases, port: int = 9, twins: bool = False) -> None:

@@ -7,23 +7,18 @@ cell after each answer records the answer's value before any test can see or cha
 
 from __future__ import annotations
 
-import json
 import secrets
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import nbformat
 from nbformat import NotebookNode
 
 from autograder import notebooks
 from autograder.grading.results import MISSING_CELL
+from autograder.grading.submission_file import InvalidNotebook, load_submission
 from autograder.spec import Assignment
 
 ROLE = "paradox"  # cell metadata key the grader owns: {"role": ..., "item": ...}
-
-
-class InvalidNotebook(ValueError):
-    """The file cannot be read as a version-4 notebook; the message says why."""
 
 
 @dataclass
@@ -31,30 +26,6 @@ class Prepared:
     nb: NotebookNode
     nonce: str
     missing: dict[str, str] = field(default_factory=dict)  # item -> why it cannot be graded
-
-
-def load_submission(path: Path) -> NotebookNode:
-    """Read a submitted notebook, or say precisely why it cannot be read."""
-    raw = path.read_bytes()
-    if not raw.strip():
-        raise InvalidNotebook(f"{path.name}: the file is empty")
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise InvalidNotebook(f"{path.name}: not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        raise InvalidNotebook(f"{path.name}: not valid JSON (line {exc.lineno}, column {exc.colno}: "
-                              f"{exc.msg})") from None
-    major = data.get("nbformat") if isinstance(data, dict) else None
-    if isinstance(major, int) and major != 4:
-        raise InvalidNotebook(f"{path.name}: nbformat {major} notebooks cannot be graded "
-                              "(expected version 4: save it from JupyterLab again)")
-    if not isinstance(data, dict) or not isinstance(data.get("cells"), list) or major != 4:
-        raise InvalidNotebook(f"{path.name}: JSON, but not a notebook (no nbformat 4 list of cells)")
-    try:
-        return nbformat.reads(json.dumps(data), as_version=4)
-    except Exception as exc:  # nbformat's validation errors come in several types
-        raise InvalidNotebook(f"{path.name}: not a valid notebook ({exc.__class__.__name__})") from None
 
 
 def _role(cell: NotebookNode, role: str, item: str | None = None) -> NotebookNode:
