@@ -14,6 +14,10 @@
 
 Wrong input ends with one line on stderr that names what is wrong, and a non-zero exit: 2 for
 a usage error (an unknown assignment name, a missing argument), 1 for everything else.
+
+Every line that can carry a name from outside (a student id, a file or zip member name, an
+error about one) goes out through `_echo`, which escapes what is not printable: a member named
+with an escape sequence must not retitle the terminal or fake an "accepted" line.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import typer
 
 from autograder.assignments import ORDER
 from autograder.paths import course_root
+from autograder.utils import printable
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Open by Design, the course: build the case, release, grade.")
@@ -47,13 +52,24 @@ def _root(course: Path | None) -> Path:
     return course_root(course)  # FileNotFoundError, reported by main()
 
 
+def _echo(message: str, **style) -> None:
+    """One line out, non-printable characters escaped (see the module docstring)."""
+    typer.secho(printable(message), **style)
+
+
 def _fail(message: str) -> NoReturn:
-    typer.secho(message, fg=typer.colors.RED, err=True)
+    _echo(message, fg=typer.colors.RED, err=True)
     raise typer.Exit(1)
 
 
 def _warn(message: str) -> None:
-    typer.secho(message, fg=typer.colors.YELLOW, err=True)
+    _echo(message, fg=typer.colors.YELLOW, err=True)
+
+
+def _warn_lines(message: str) -> None:
+    """A warning of our own that spans lines: each line escaped, the line breaks kept."""
+    for line in message.splitlines():
+        _warn(line)
 
 
 def main() -> None:
@@ -70,10 +86,10 @@ def main() -> None:
         app()
     except (DataError, GradebookError, IntakeError, CourseBusy, ReleaseError,
             FileNotFoundError) as exc:
-        typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+        _echo(f"error: {exc}", fg=typer.colors.RED, err=True)
         sys.exit(1)
     except SandboxUnavailable as exc:
-        typer.secho(f"error: cannot sandbox student code: {exc}", fg=typer.colors.RED, err=True)
+        _echo(f"error: cannot sandbox student code: {exc}", fg=typer.colors.RED, err=True)
         sys.exit(1)
 
 
@@ -84,7 +100,7 @@ def case(course: Path | None = CourseOpt,
     """Build the case: one self-contained HTML file with its exhibits and figures."""
     from autograder.casebook.build import build_case
 
-    typer.echo(f"case written to {build_case(_root(course), out)}")
+    _echo(f"case written to {build_case(_root(course), out)}")
 
 
 @app.command()
@@ -95,10 +111,10 @@ def release(assignments: list[AssignmentName] = AssignmentsArg, course: Path | N
     bad = False
     for r in build_release(_root(course), _names(assignments)):
         note = " (test cells regenerated from the answer key)" if r.source_changed else ""
-        typer.echo(f"release/{r.assignment}: {'OK' if not r.problems else 'PROBLEMS'}{note}")
+        _echo(f"release/{r.assignment}: {'OK' if not r.problems else 'PROBLEMS'}{note}")
         for problem in r.problems:
             bad = True
-            typer.secho(f"  - {problem}", fg=typer.colors.RED, err=True)
+            _echo(f"  - {problem}", fg=typer.colors.RED, err=True)
     if bad:
         raise typer.Exit(1)
 
@@ -112,7 +128,7 @@ def check(course: Path | None = CourseOpt):
     root = _root(course)
     problems = [p for a in ASSIGNMENTS.values() for p in verify(root, a)]
     for p in problems:
-        typer.secho(f"- {p}", fg=typer.colors.RED, err=True)
+        _echo(f"- {p}", fg=typer.colors.RED, err=True)
     if problems:
         raise typer.Exit(1)
     typer.echo(f"release OK: {', '.join(ASSIGNMENTS)}")
@@ -141,14 +157,14 @@ def collect(source: Path = typer.Argument(..., help="A zip (e.g. Canvas's bulk d
 
     root = _root(course)
     report = intake(source, root)
-    typer.echo(f"accepted {len(report.accepted)} submission(s) into {root / 'submitted'}")
-    for sub in report.superseded:
-        typer.echo(f"  superseded (older): {sub.original} -> kept in intake/superseded/")
+    _echo(f"accepted {len(report.accepted)} submission(s) into {root / 'submitted'}")
+    for sub in report.superseded:  # names from the source: untrusted, escaped by _echo
+        _echo(f"  superseded (older): {sub.original} -> kept in intake/superseded/")
     for problem in report.problems:
         kept = f" (kept at {problem.kept_at})" if problem.kept_at else ""
-        typer.secho(f"  not taken: {problem.file}: {problem.reason}{kept}", fg=typer.colors.YELLOW)
+        _echo(f"  not taken: {problem.file}: {problem.reason}{kept}", fg=typer.colors.YELLOW)
     for name in report.ignored:
-        typer.echo(f"  ignored: {name}")
+        _echo(f"  ignored: {name}")
 
 
 @app.command()
@@ -187,7 +203,7 @@ def grade(assignments: list[AssignmentName] = AssignmentsArg,
     fresh = {(j.student, j.assignment) for j in before.todo}
     counts = Counter(i.status for r in results if (r.student, r.assignment) in fresh
                      for i in r.items)
-    typer.echo(f"graded {len(fresh)} submission(s)"
+    _echo(f"graded {len(fresh)} submission(s)"
                + (f" ({len(before.done)} already graded and unchanged)" if before.done else "")
                + ("; item statuses: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
                   if counts else ""))
@@ -266,7 +282,7 @@ def feedback(course: Path | None = CourseOpt):
 
     root = _root(course)
     paths = write_feedback(_results(root), root)
-    typer.echo(f"wrote {len(paths)} feedback page(s) under {root / 'feedback'}")
+    _echo(f"wrote {len(paths)} feedback page(s) under {root / 'feedback'}")
 
 
 @app.command()
@@ -286,7 +302,7 @@ def export(course: Path | None = CourseOpt,
     students, ids = _roster(roster), _canvas_ids(canvas_id)
     for kind, path in write_exports(_results(root), out or root / "exports", students=students,
                                     canvas_ids=ids).items():
-        typer.echo(f"{kind:8} {path}")
+        _echo(f"{kind:8} {path}")
 
 
 @app.command()
@@ -298,7 +314,7 @@ def report(course: Path | None = CourseOpt,
 
     root = _root(course)
     path = write_report(_results(root), out or root / "reports" / "report.html")
-    typer.echo(f"report written to {path}")
+    _echo(f"report written to {path}")
 
 
 @app.command()
@@ -310,7 +326,7 @@ def demo(dest: Path = typer.Option(Path("demo-course"), help="Working folder for
     from autograder.demo import run_demo, summary
 
     try:
-        result = run_demo(dest.resolve(), workers=workers, log=_warn)
+        result = run_demo(dest.resolve(), workers=workers, log=_warn_lines)
     except FileExistsError as exc:
         _fail(str(exc))
     typer.echo(summary(result))
@@ -323,4 +339,4 @@ def guide(course: Path | None = CourseOpt):
 
     root = _root(course)
     changed = sync_guide(root / "instructor_guide.md", data_dir=root / "case" / "data")
-    typer.echo(f"instructor_guide.md {'updated' if changed else 'already up to date'}")
+    _echo(f"instructor_guide.md {'updated' if changed else 'already up to date'}")

@@ -772,8 +772,10 @@ STATUS_ADVICE = {
                     "formgrader, from the student's own cells.",
     "invalid notebook": "Ask the student for the file again, or repair it, then `autograder "
                         "collect` it and regrade.",
-    "tampered": "Open the submission: the notebook's own tests passed but the outside check did "
-                "not. Treat it as an academic-integrity question, not as a grade.",
+    "tampered": "Open the submission: the notebook's own format test passed a value the outside "
+                "check rejects, or a locked cell was duplicated or retyped (the instructor's cell "
+                "ran instead; the message names it). Treat it as an academic-integrity question, "
+                "not as a grade.",
     "unsandboxed": "Regrade with the sandbox (`--force`) as soon as it works; until then the "
                    "score stands but the feedback says it may change.",
     "needs manual grade": "Grade the written answer in formgrader against its rubric.",

@@ -72,9 +72,23 @@ def plain(value):
     raise Unreadable(f"a {type(value).__name__} cannot be checked")
 
 
+def _finite(x: float) -> bool:
+    # Written out rather than math.isfinite, which a notebook can patch.
+    return x == x and x not in (float("inf"), float("-inf"))
+
+
+def _float(x) -> float:
+    """A number as a float; an int too large for one becomes infinity (and then fails)."""
+    try:
+        return float(x)
+    except OverflowError:
+        return float("inf") if x > 0 else float("-inf")
+
+
 def _close(a: float, b: float, tol: dict) -> bool:
-    # Written out rather than math.isclose, which a notebook can patch.
-    if a != a or b != b:  # NaN never matches
+    # Written out rather than math.isclose, which a notebook can patch. Infinity and NaN never
+    # match: abs(inf - x) <= rel * inf would otherwise be true.
+    if not (_finite(a) and _finite(b)):
         return False
     return abs(a - b) <= max(tol.get("rel", 0.0) * max(abs(a), abs(b)), tol.get("abs", 0.0))
 
@@ -111,7 +125,9 @@ def difference(got, expected, tol: dict, where: str = "") -> str | None:
     if isinstance(expected, (int, float)):
         if isinstance(got, bool) or not isinstance(got, (int, float)):
             return f"{here} should be a number"
-        return None if _close(float(got), float(expected), tol) else here
+        if not _finite(_float(got)):
+            return f"{here} should be a finite number"
+        return None if _close(_float(got), _float(expected), tol) else here
     return here
 
 
@@ -119,19 +135,31 @@ def matches(got, expected, tol: dict) -> bool:
     return difference(got, expected, tol) is None
 
 
-def verdict(got, key: dict) -> tuple[str, str, str | None]:
+def verdict(got, key: dict, earlier: dict | None = None) -> tuple[str, str, str | None]:
     """Judge plain data against `key`: ("correct" | "follow-through" | "mistake" | "wrong",
-    the message for the student, the matched mistake's id)."""
+    the message for the student, the matched mistake's id).
+
+    A follow-through answer (`accept`) is what a catalogued mistake in an earlier item leads to;
+    `accept_from` names, per accepted value, the [item, mistake] pairs that produce it. Given
+    `earlier` (item -> the mistake its answer matched, as the grader knows), the credit goes only
+    to a student whose own earlier answer made that mistake. Without it (stock nbgrader's hidden
+    test, in the kernel) every follow-through value is accepted."""
     tol = key["tol"]
     if matches(got, key["expected"], tol):
         return "correct", "", None
-    for alt in key.get("accept", []):
-        if matches(got, alt, tol):
+    sources = key.get("accept_from")
+    for n, alt in enumerate(key.get("accept", [])):
+        if not matches(got, alt, tol):
+            continue
+        if earlier is None or sources is None or any(
+                earlier.get(item) == mistake for item, mistake in sources[n]):
             return "follow-through", "consistent with your earlier answers (follow-through credit).", None
     for wrong, diagnosis, *mistake_id in key.get("mistakes", []):
         if matches(got, wrong, tol):
             return "mistake", diagnosis, (mistake_id or [None])[0]
-    where = difference(got, key["expected"], tol)
+    where = difference(got, key["expected"], tol) or "the answer"
+    if " should " in where or " is missing " in where or " has unexpected " in where:
+        return "wrong", f"not the expected value: {where}.", None
     return "wrong", (f"not the expected value ({where} is off). "
                      "Re-read the question's convention and your inputs."), None
 
@@ -165,7 +193,7 @@ def _numbers(value) -> list[float]:
     if isinstance(value, bool):
         return []
     if isinstance(value, (int, float)):
-        return [float(value)]
+        return [_float(value)]
     return []
 
 
@@ -249,6 +277,8 @@ def plain_format_problem(name: str, kind: str, got, spec: dict) -> str | None:
     nums = _numbers(got)
     if any(n != n for n in nums):
         return f"{name} contains missing values (NaN)"
+    if not all(_finite(n) for n in nums):
+        return f"{name} contains an infinite (or too large) number"
     if spec.get("integers") and any(n != int(n) for n in nums):
         return f"{name} should hold whole numbers"
     if "range" in spec and nums:

@@ -85,6 +85,12 @@ def format_source(check: Check, spec: dict) -> str:
             f"check_format({check.variable!r}, {check.variable}, {_literal(spec)})")
 
 
+def in_kernel(key: dict) -> dict:
+    """What a hidden test embeds for stock nbgrader: the key without the grader's bookkeeping
+    of which earlier mistake each follow-through value comes from."""
+    return {k: v for k, v in key.items() if k != "accept_from"}
+
+
 def values_source(check: Check, key: dict) -> str:
     if check.derived is not None:
         return derived_source(check, key)
@@ -92,7 +98,7 @@ def values_source(check: Check, key: dict) -> str:
             f'runs when graded."""\n'
             "### BEGIN HIDDEN TESTS\n"
             "# Generated from the answer key by `autograder release`; do not edit by hand.\n"
-            f"check_values({check.variable!r}, {check.variable}, {_literal(key)})\n"
+            f"check_values({check.variable!r}, {check.variable}, {_literal(in_kernel(key))})\n"
             "### END HIDDEN TESTS")
 
 

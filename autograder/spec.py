@@ -126,16 +126,21 @@ class Assignment:
             tol = tolerance(check.tolerance)
             expected = rounded(plain(correct[check.variable]))
             accept: list = []
+            sources: list[list[list[str]]] = []  # per accepted value: the [item, mistake]s behind it
             for earlier in valued[:pos]:
                 for mistake, _ in wrong[earlier.id]:
                     follows = downstream[earlier.id, mistake.id][check.variable]
                     if follows is None:  # undefined downstream of this mistake: no credit to carry
                         continue
                     follows = rounded(plain(follows))
-                    if not matches(follows, expected, tol) and not any(
-                        matches(follows, a, tol) for a in accept
-                    ):
+                    if matches(follows, expected, tol):
+                        continue
+                    same = next((n for n, a in enumerate(accept) if matches(follows, a, tol)), None)
+                    if same is None:
                         accept.append(follows)
+                        sources.append([[earlier.id, mistake.id]])
+                    else:
+                        sources[same].append([earlier.id, mistake.id])
             mistakes = []
             for mistake, value in wrong[check.id]:
                 signature = rounded(plain(value))
@@ -151,7 +156,7 @@ class Assignment:
                     )
                 mistakes.append([signature, mistake.message, mistake.id])
             key[check.id] = {"expected": expected, "tol": tol, "accept": accept,
-                             "mistakes": mistakes}
+                             "accept_from": sources, "mistakes": mistakes}
         for check in self.checks:  # recomputed per submission from the student's own inputs
             if check.derived is not None:
                 key[check.id] = {"derived": list(check.derived.uses), "tol": tolerance(check.tolerance)}
@@ -172,7 +177,8 @@ class Assignment:
         messages = {m.id: m.message for m in check.mistakes}
         mistakes = [[rounded(plain(value)), messages[mid], mid] for mid, value in wrong.items()
                     if value is not None and not matches(rounded(plain(value)), expected, tol)]
-        return {"expected": expected, "tol": tol, "accept": [], "mistakes": mistakes}
+        return {"expected": expected, "tol": tol, "accept": [], "accept_from": [],
+                "mistakes": mistakes}
 
 
 # Keys already solved: (id of the Assignment, digest of its data files) -> (Assignment, key).

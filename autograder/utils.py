@@ -30,3 +30,18 @@ def atomic_write(path: Path, data: str | bytes) -> None:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def printable(text: str) -> str:
+    """`text` safe to print to a terminal: every character that is not printable (ESC, CR,
+    newline and the other C0/C1 controls, bidi overrides such as U+202E, lone surrogates) is
+    written as its Python escape (`\\x1b`, `\\r`, `\\u202e`), so an untrusted name can neither
+    send control sequences nor fake a line; printable letters such as é stay as they are."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+# What a spreadsheet reads as the start of a formula (OWASP's CSV-injection list): exports escape
+# such cells, and intake refuses student ids that start so (ids become CSV cells and folders).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from hostile import HONEST_INTAKE, HOSTILE_INTAKE, intake_zip
 
 from autograder.grading.intake import IntakeError, Limits, discover, intake, is_late
 
@@ -364,6 +365,33 @@ def test_unsafe_student_ids_are_refused_with_a_reason(tmp_path, course):
     assert all("unsafe student id" in r for r in reasons.values())
     assert all(p.kept_at.is_file() for p in report.problems)
     assert sorted(p.name for p in (course / "submitted").iterdir()) == ["Ann_Lee"]
+
+
+@pytest.mark.parametrize("case", HOSTILE_INTAKE, ids=lambda c: c.name)
+def test_hostile_members_are_refused_beside_honest_twins(tmp_path, course, case):
+    """Is each hostile member (JSON nested 100,000 deep, a notebook over the size cap, a student
+    id a spreadsheet runs as a formula or holding control characters) refused with a reason
+    that names it, while the honest twins in the same zip are accepted and stored intact?"""
+    src = intake_zip(tmp_path / "class.zip", VTDF, [case])
+    report = intake(src, course)
+    assert sorted(s.student for s in report.accepted) == sorted(HONEST_INTAKE.values())
+    assert [p.file for p in report.problems] == [case.member], report.problems
+    assert case.reason in report.problems[0].reason, report.problems[0].reason
+    assert sorted(p.name for p in (course / "submitted").iterdir()) == \
+        sorted(HONEST_INTAKE.values())
+    for student in HONEST_INTAKE.values():
+        assert (course / "submitted" / student / "vtdf" / "vtdf.ipynb").read_bytes() == VTDF
+
+
+def test_an_unexpected_failure_on_one_file_is_that_files_problem(tmp_path, course):
+    """Does a file intake cannot handle for a reason nobody foresaw (here a Canvas submission id
+    of 5,000 digits, which int() refuses) become that file's problem, with the others taken in?"""
+    odd = f"doejane_1234_{'9' * 5000}_vtdf.ipynb"
+    src = make_zip(tmp_path / "s.zip", [(odd, VTDF), ("smithjohn_2222_5679_vtdf.ipynb", VTDF)])
+    report = intake(src, course)
+    assert [s.student for s in report.accepted] == ["2222"]
+    assert [p.file for p in report.problems] == [odd]
+    assert "could not be taken in (ValueError" in report.problems[0].reason
 
 
 # ------------------------------------------------------------------- junk and the unmapped

@@ -699,3 +699,61 @@ def test_write_report_into_a_folder(klass, tmp_path):
     """Given a folder, does write_report put grading_report.html inside it?"""
     path = write_report(klass[:5], tmp_path)
     assert path == tmp_path / "grading_report.html" and path.is_file()
+
+
+# -- spreadsheet formulas (issue 14, item 6) -----------------------------------------------------
+
+FORMULA_IDS = ["+cmd", "-2+3", "@SUM(A1:A9)", '=HYPERLINK("http://evil.example","marks")',
+               "\t=1+1", "\r=1+1", "bob\r=1+1"]  # an unquoted CR would start a new row
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _formula_cells(path: Path) -> list[str]:
+    """Cells a spreadsheet would evaluate: text starting a formula that is not a number."""
+    bad = []
+    with path.open(newline="", encoding="utf-8") as fh:
+        for row in csv.reader(fh):
+            for cell in row:
+                try:
+                    float(cell)
+                except ValueError:
+                    if cell.startswith(FORMULA_START):
+                        bad.append(cell)
+    return bad
+
+
+def test_no_exported_csv_cell_is_a_spreadsheet_formula(tmp_path):
+    """Do formula-like student ids (stock `nbgrader collect` lets them into submitted/), roster
+    names and messages reach grades.csv, items.csv and canvas.csv as text with a leading ',
+    while the honest twin is exported as it is and scores such as -1.5 and 0 stay numbers?"""
+    def result(student: str) -> SubmissionResult:
+        return SubmissionResult(student, "vtdf", GRADED, True, [
+            ItemResult("q1_normalized", GRADED, 2.0, 2.0),
+            ItemResult("q2_weighted", WRONG, -1.5, 2.0, message="-1.5: =SUM(A1) is wrong",
+                       mistake="@m"),
+            ItemResult("q3_totals", WRONG, 0.0, 2.0, message="not yet right")],
+            timestamp="2025-04-01 09:00:00.000000 UTC")
+    results = [result(sid) for sid in ["alice"] + FORMULA_IDS]
+    students = {"alice": {"first_name": "Alice", "last_name": "Liddell", "sis_id": "SIS1"},
+                "+cmd": {"first_name": "=cmd|' /C calc'!A0", "last_name": "@SUM(1+1)",
+                         "email": "-x@evil.example", "sis_id": "+1+1", "section": "-A"}}
+    paths = write_exports(results, tmp_path, students=students)
+    for kind in ("grades", "items", "canvas"):
+        assert _formula_cells(paths[kind]) == [], kind
+    grades = {r["student_id"]: r for r in _read(paths["grades"])}
+    assert set(grades) == {"alice", "'+cmd", "'-2+3", "'@SUM(A1:A9)", "'\t=1+1", "'\n=1+1",
+                           "'=HYPERLINK(\"http://evil.example\",\"marks\")", "bob\n=1+1"}
+    assert grades["alice"]["score"] == "0.5" and grades["alice"]["last_name"] == "Liddell"
+    assert grades["'+cmd"]["first_name"] == "'=cmd|' /C calc'!A0"
+    assert grades["'+cmd"]["score"] == "0.5"
+    items = _read(paths["items"])
+    q2 = [r for r in items if r["item"] == "q2_weighted"]
+    assert {r["score"] for r in q2} == {"-1.5"} and {r["mistake"] for r in q2} == {"'@m"}
+    assert {r["score"] for r in items if r["item"] == "q3_totals"} == {"0"}
+    assert {r["message"] for r in q2} == {"'-1.5: =SUM(A1) is wrong"}
+    canvas = _canvas(paths["canvas"]).set_index("SIS Login ID")
+    assert canvas["vtdf"].dtype.kind == "f" and (canvas["vtdf"] == 0.5).all()
+    assert canvas.loc["alice", "Student"] == "Liddell, Alice"
+    assert canvas.loc["'+cmd", "Section"] == "'-A"
+    assert canvas.loc["'+cmd", "SIS User ID"] == "'+1+1"
+    assert results == read_results(paths["results"])  # the JSON keeps the ids as they are

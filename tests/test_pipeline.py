@@ -61,7 +61,7 @@ def test_a_failed_gradebook_write_leaves_no_ledger(tmp_path):
     """Is the gradebook committed before the ledger, so that when the gradebook write fails the
     submission has no ledger and the next run grades it again (not "done" with no grade)?"""
     from autograder.grading.gradebook import GradebookError
-    from autograder.grading.pipeline import LEDGER, grade_class, plan
+    from autograder.grading.pipeline import LEDGERS, grade_class, plan
 
     course = copy_course(tmp_path / "course")
     build_release(course, ["vtdf"])
@@ -69,7 +69,7 @@ def test_a_failed_gradebook_write_leaves_no_ledger(tmp_path):
     empty = f"sqlite:///{tmp_path / 'other.db'}"  # a real gradebook without the assignment
     with pytest.raises(GradebookError, match="has no assignment 'vtdf'"):
         grade_class(course, ["vtdf"], sandbox=False, db=empty)
-    assert not (course / "autograded" / "alice" / "vtdf" / LEDGER).exists()
+    assert not (course / LEDGERS / "vtdf" / "alice.json").exists()
     assert [j.student for j in plan(course).todo] == ["alice"]
     done = cli(course, "grade", "vtdf", "--no-sandbox", "--db", empty)
     assert done.returncode == 1 and "has no assignment 'vtdf'" in done.stderr
@@ -140,3 +140,49 @@ def test_our_grader_gives_the_solutions_every_point_and_the_blanks_none(tmp_path
         assert solution.score == a.autograded_points, [
             (i.item, i.status, i.message) for i in solution.items if i.score != i.max_score]
         assert not any(i.score for i in results["blank", name].items), name
+
+
+def test_only_the_graders_own_ledgers_are_trusted(tmp_path):
+    """Is a ledger trusted only when it carries the HMAC under the course's key (kept outside
+    every folder a submission's files reach, readable by the grader alone)? A ledger edited to
+    full marks, one copied from another course and one a student planted in autograded/ (where
+    stock `nbgrader autograde` copies submitted files) all send the submission back to grading."""
+    import json
+    import shutil
+    import stat
+
+    from autograder.grading.pipeline import LEDGER_KEY, LEDGERS, grade_class, plan
+
+    course = copy_course(tmp_path / "course")
+    build_release(course, ["vtdf"])
+    submit(course, "alice", "vtdf", solved(course, "vtdf"))
+    grade_class(course, ["vtdf"], sandbox=False, workers=1, log=lambda _: None)
+    ledger = course / LEDGERS / "vtdf" / "alice.json"
+    assert stat.S_IMODE((course / LEDGER_KEY).stat().st_mode) == 0o600
+    assert plan(course).todo == []  # the grader's own ledger: kept
+    honest = ledger.read_text()
+
+    data = json.loads(honest)
+    data["result"]["items"][0]["score"] = 99.0
+    ledger.write_text(json.dumps(data))
+    assert [j.student for j in plan(course).todo] == ["alice"]  # edited: graded again
+
+    other = copy_course(tmp_path / "other")
+    (other / LEDGER_KEY).parent.mkdir(parents=True)
+    (other / LEDGER_KEY).write_text("another course's key")
+    shutil.copytree(course / "submitted", other / "submitted")
+    (other / LEDGERS / "vtdf").mkdir(parents=True)
+    (other / LEDGERS / "vtdf" / "alice.json").write_text(honest)
+    assert [j.student for j in plan(other).todo] == ["alice"]  # another key: graded again
+
+    ledger.unlink()
+    planted = course / "autograded" / "alice" / "vtdf" / "paradox-result.json"
+    planted.write_text(honest)
+    assert [j.student for j in plan(course).todo] == ["alice"]  # not where the grader looks
+
+    grade_class(course, ["vtdf"], sandbox=False, workers=1, log=lambda _: None)
+    assert plan(course).todo == []
+    from autograder.nbgrader_run import nbgrader
+
+    nbgrader("autograde", "vtdf", "--student", "alice", "--force", cwd=course)
+    assert [j.student for j in plan(course).todo] == ["alice"]  # stock's verdict: graded again

@@ -145,7 +145,7 @@ def test_catalogued_mistake_is_wrong_with_its_diagnosis_and_follow_through(world
     got = verdicts(world, prepared, run)
     q1 = got["q1_normalized"]
     assert (q1.status, q1.score, q1.mistake, q1.in_kernel_passed) == (
-        WRONG, FORM["q1_normalized"], "divided-by-5", False)
+        WRONG, FORM["q1_normalized"], "divided-by-5", True)  # its form is right
     assert q1.cells == {"q1_normalized_format": FORM["q1_normalized"], "q1_normalized_values": 0.0}
     diagnosis = next(m.message for m in A.check("q1_normalized").mistakes if m.id == "divided-by-5")
     assert diagnosis in q1.message
@@ -157,18 +157,25 @@ def test_catalogued_mistake_is_wrong_with_its_diagnosis_and_follow_through(world
 # --- the kernel's own tests against the grader's check ---------------------------------------
 
 
-@pytest.mark.parametrize("failed, status", [
-    (set(), TAMPERED),                      # the hidden test "passed" on a wrong value
-    ({"q3_totals_values"}, WRONG),          # the hidden test failed, as it should
-])
-def test_a_test_passing_inside_on_a_wrong_value_is_tampering(world, prepared, failed, status):
-    """Totals 100 times too large: worth the format's points either way, but if the kernel's
-    tests all passed on them, the checks were bypassed."""
+def test_no_expected_value_reaches_the_kernel(world, prepared):
+    """Hidden tests are cleared before the kernel runs: no locked cell of the notebook the
+    grader executes calls check_values or carries any expected value of the key."""
+    import json
+
+    executed_text = json.dumps([c.source for c in prepared.nb.cells])
+    assert "check_values(" not in executed_text and "HIDDEN TESTS" not in executed_text
+    for check_id, entry in world["key"].items():
+        if "expected" in entry and isinstance(entry["expected"], float):
+            assert repr(entry["expected"]) not in executed_text, check_id
+
+
+def test_a_wrong_value_with_the_right_form_is_wrong_not_tampered(world, prepared):
+    """Totals 100 times too large pass the format test inside and out: wrong, with the
+    catalogued diagnosis, not tampering (no hidden test ran inside to compare with)."""
     wrong = world["right"]["totals"] * 100
-    got = verdicts(world, prepared, executed(prepared, answers(world, totals=wrong), failed=failed))
+    got = verdicts(world, prepared, executed(prepared, answers(world, totals=wrong)))
     r = got["q3_totals"]
-    assert (r.status, r.score, r.mistake) == (status, FORM["q3_totals"], "percent-weights")
-    assert r.in_kernel_passed is (status == TAMPERED)
+    assert (r.status, r.score, r.mistake) == (WRONG, FORM["q3_totals"], "percent-weights")
     assert got["q1_normalized"].status == GRADED  # the other items are not affected
 
 
@@ -181,11 +188,14 @@ def test_a_wrong_format_behind_passing_tests_is_tampering(world, prepared):
 
 
 def test_stderr_from_a_test_cell_counts_as_a_failed_test(world, prepared):
-    run = executed(prepared, answers(world, totals=world["right"]["totals"] * 100))
-    at = next(i for i in cells_of(run.nb, "locked", "q3_totals")
-              if notebooks.grade_id(run.nb.cells[i]) == "q3_totals_values")
+    """Raw scores fail the format; the kernel's format test wrote to stderr (nbgrader counts
+    that as a failure): wrong, not tampered."""
+    raw = world["inputs"]["scores"].set_index("criterion")[vtdf._firms(world["inputs"])]
+    run = executed(prepared, answers(world, normalized=raw))
+    at = next(i for i in cells_of(run.nb, "locked", "q1_normalized")
+              if notebooks.grade_id(run.nb.cells[i]) == "q1_normalized_format")
     run.nb.cells[at].outputs = [nbformat.v4.new_output("stream", name="stderr", text="boom\n")]
-    assert verdicts(world, prepared, run)["q3_totals"].status == WRONG
+    assert verdicts(world, prepared, run)["q1_normalized"].status == WRONG
 
 
 @pytest.mark.parametrize("failed, status, score", [
@@ -262,11 +272,12 @@ def test_a_kernel_that_never_started(world, prepared):
 
 
 def test_unsandboxed_runs_say_so_but_tampering_still_shows(world, prepared):
-    wrong = answers(world, totals=world["right"]["totals"] * 100)
+    raw = world["inputs"]["scores"].set_index("criterion")[vtdf._firms(world["inputs"])]
+    wrong = answers(world, normalized=raw)
     got = verdicts(world, prepared, executed(prepared, wrong), sandboxed=False)
-    assert (got["q1_normalized"].status, got["q1_normalized"].score) == (
-        UNSANDBOXED, TOP["q1_normalized"])
-    assert got["q3_totals"].status == TAMPERED
+    assert (got["q2_layer_scores"].status, got["q2_layer_scores"].score) == (
+        UNSANDBOXED, TOP["q2_layer_scores"])
+    assert got["q1_normalized"].status == TAMPERED
 
 
 def test_deleted_cells_are_missing_not_zero(world):
@@ -329,3 +340,76 @@ def test_inputs_that_break_the_rules_earn_nothing_and_say_why(world, prepared, c
     r = verdicts(world, prepared, run)["q8_my_ranks"]
     assert (r.status, r.score) == (WRONG, FORM["q8_my_ranks"])
     assert message in r.message
+
+
+# --- second round of attacks (issue 14): shape from the source, finite values, follow-through --
+
+
+def test_the_executed_notebook_takes_its_shape_from_the_source(world):
+    """Locked cells shuffled by the student (format tests moved to the end, a hidden test moved
+    to the top, a markdown cell carrying a test's id): the grader runs the locked cells in the
+    source's order, each answer's snapshot right after its answer cell, the retyped cell not at
+    all (reported as tampering)."""
+    nb = nbformat.from_dict(world["solved"])
+    formats = [c for c in nb.cells if (notebooks.grade_id(c) or "").endswith("_format")]
+    nb.cells = [c for c in nb.cells if c not in formats] + formats
+    hidden = nb.cells.pop(notebooks.find(nb, "q3_totals_values"))
+    fake = nbformat.v4.new_markdown_cell("a note")
+    fake.metadata = nbformat.from_dict(hidden.metadata)
+    nb.cells[0:0] = [fake, hidden]
+    prepared = prepare(nb, world["source"], A)
+    locked_source = [notebooks.grade_id(c) for c in world["source"].cells
+                     if c.metadata.get("nbgrader", {}).get("locked")]
+    locked_run = [notebooks.grade_id(c) for c in prepared.nb.cells
+                  if c.metadata[ROLE]["role"] == "locked"]
+    assert locked_run == locked_source
+    for check in A.checks:
+        answer, = cells_of(prepared.nb, "answer", check.id)
+        assert cells_of(prepared.nb, "snapshot", check.id) == [answer + 1], check.id
+    assert not any(c.cell_type == "markdown" and c.source == "a note" for c in prepared.nb.cells)
+    assert "changed from code to markdown" in prepared.tampered["q3_totals"]
+    assert "duplicated" not in prepared.tampered["q3_totals"]  # the code cell is the real one
+    got = verdicts(world, prepared, executed(prepared, world["right"]))
+    assert (got["q3_totals"].status, got["q3_totals"].score) == (TAMPERED, TOP["q3_totals"])
+    assert got["q2_layer_scores"].status == GRADED
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), 10**400])
+def test_values_that_are_not_finite_numbers_earn_nothing(world, prepared, value):
+    """Infinity passes `abs(inf - x) <= rel * inf`; an int too large for a float overflows
+    the comparison: both are wrong, with a message, and the other items are judged as usual."""
+    layer = world["right"]["layer_scores"].copy().astype(object)
+    layer.iloc[0, 0] = value
+    run = executed(prepared, answers(world, layer_scores=layer),
+                   failed={"q2_layer_scores_format"})  # as the kernel's format test now fails
+    got = verdicts(world, prepared, run)
+    r = got["q2_layer_scores"]
+    assert (r.status, r.score) == (WRONG, 0.0)
+    assert "finite" in r.message
+    assert got["q3_totals"].status == GRADED
+
+
+def test_an_answer_too_large_to_read_spoils_only_itself(world, prepared):
+    """A record the grader cannot parse (an int of 5,000 digits): that item is wrong and says
+    why; every other item is judged (before, the whole submission was an error)."""
+    line = (f'{{"nonce": "{prepared.nonce}", "item": "q5_reversal", "defined": true, '
+            f'"type": "number", "value": {"9" * 5000}}}')
+    run = executed(prepared, world["right"], blocked={"q5_reversal"},
+                   printed={"q5_reversal": [line]})
+    got = verdicts(world, prepared, run)
+    assert (got["q5_reversal"].status, got["q5_reversal"].score) == (WRONG, 0.0)
+    assert "too large" in got["q5_reversal"].message
+    assert all(got[c.id].status == GRADED for c in A.checks if c.id != "q5_reversal")
+
+
+def test_follow_through_credit_needs_the_students_own_earlier_mistake(world, prepared):
+    """Layer scores that follow from normalized scores divided by 5: credited after that
+    slip in Question 1 (see above), not after a right Question 1."""
+    slip = world["inputs"]["scores"].set_index("criterion")[vtdf._firms(world["inputs"])] / 5
+    follows = A.solve(world["inputs"], {"normalized": slip})["layer_scores"]
+    got = verdicts(world, prepared, executed(prepared, answers(world, layer_scores=follows)))
+    assert (got["q2_layer_scores"].status, got["q2_layer_scores"].score) == (
+        WRONG, FORM["q2_layer_scores"])
+    assert "follow-through" not in got["q2_layer_scores"].message
+    sources = world["key"]["q2_layer_scores"]["accept_from"]
+    assert ["q1_normalized", "divided-by-5"] in [s for group in sources for s in group]

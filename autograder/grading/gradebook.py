@@ -14,7 +14,16 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
-from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.api import (
+    Comment,
+    Grade,
+    Gradebook,
+    MissingEntry,
+    Student,
+    SubmittedAssignment,
+    SubmittedNotebook,
+)
+from nbgrader.utils import parse_utc
 from sqlalchemy.exc import SAWarning, SQLAlchemyError
 
 from autograder.assignments import get
@@ -79,18 +88,54 @@ def opened(url: str, course_id: str = "default_course") -> Iterator[Gradebook]:
 
 
 def record(gb: Gradebook, result: SubmissionResult) -> None:
-    """One submission's grades, comments and flag, committed together."""
+    """One submission's grades, comments and flag, committed together with the submission
+    itself in one transaction: a grader killed halfway leaves no submission with empty scores
+    (nbgrader's own update_or_create_submission commits the empty submission first)."""
     a = get(result.assignment)
-    gb.update_or_create_student(result.student)
     try:
-        submission = gb.update_or_create_submission(
-            result.assignment, result.student,
-            **({"timestamp": parse_time(result.timestamp)} if result.timestamp else {}))
+        notebook = _submitted_notebook(gb, result, Path(a.notebook).stem)
+        _write(notebook, result)
+        gb.db.commit()
+    except BaseException:
+        gb.db.rollback()
+        raise
+
+
+def _submitted_notebook(gb: Gradebook, result: SubmissionResult, name: str) -> SubmittedNotebook:
+    """The submission's notebook row, created as nbgrader's add_submission creates it (one grade
+    and comment per cell of the released notebook) but not committed."""
+    stamp = {"timestamp": parse_utc(parse_time(result.timestamp))} if result.timestamp else {}
+    try:
+        student = gb.find_student(result.student)
     except MissingEntry:
-        raise GradebookError(f"gradebook {shown(str(gb.engine.url))}: has no assignment "
-                             f"{result.assignment!r}; run `autograder release` with this "
-                             "gradebook first (it records the assignment's graded cells)") from None
-    notebook = next(n for n in submission.notebooks if n.name == Path(a.notebook).stem)
+        student = Student(id=result.student)
+        gb.db.add(student)
+    try:
+        submission = gb.find_submission(result.assignment, result.student)
+        for key, value in stamp.items():
+            setattr(submission, key, value)
+    except MissingEntry:
+        try:
+            assignment = gb.find_assignment(result.assignment)
+        except MissingEntry:
+            raise GradebookError(f"gradebook {shown(str(gb.engine.url))}: has no assignment "
+                                 f"{result.assignment!r}; run `autograder release` with this "
+                                 "gradebook first (it records the assignment's graded cells)") from None
+        submission = SubmittedAssignment(assignment=assignment, student=student, **stamp)
+        for source in assignment.notebooks:
+            nb = SubmittedNotebook(notebook=source, assignment=submission)
+            for cell in source.grade_cells:
+                Grade(cell=cell, notebook=nb)
+            for cell in [*source.solution_cells, *source.task_cells]:
+                Comment(cell=cell, notebook=nb)
+            for cell in source.task_cells:
+                Grade(cell=cell, notebook=nb)
+        gb.db.add(submission)
+    gb.db.flush()  # sent, not committed: the rows are readable by name below
+    return next(n for n in submission.notebooks if n.name == name)
+
+
+def _write(notebook: SubmittedNotebook, result: SubmissionResult) -> None:
     grades = {g.name: g for g in notebook.grades}
     comments = {c.name: c for c in notebook.comments}
     for item in result.items:
@@ -108,7 +153,6 @@ def record(gb: Gradebook, result: SubmissionResult) -> None:
             grades[item.item].needs_manual_grade = True
             grades[item.item].auto_score = None
     notebook.flagged = any(i.status not in (GRADED, WRONG, MANUAL) for i in result.items)
-    gb.db.commit()
 
 
 def with_hand_grades(results: list[SubmissionResult], url: str,

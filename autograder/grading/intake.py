@@ -16,7 +16,10 @@ A notebook is matched to an assignment by its file name (case, separators and co
 `vtdf (1)`, `vtdf-2`, `VTDF`, `vtdf_final`, `vtdf-Copy1` ignored), else by its content (the
 nbgrader grade ids of its cells against each assignment's check ids), else by the name of a
 folder it sits in (or of the source). A file that is not valid JSON is still matched by name:
-intake stores files, the grader judges them.
+intake stores files, the grader judges them. But a notebook over the size cap or nested deeper
+than any saved by Jupyter (`submission_file.read_bounded`) is refused: no parser, ours or
+nbgrader's, should meet it in `submitted/`. One file that cannot be taken in never stops the
+others: whatever goes wrong with it is reported as its `Problem`.
 
 Nothing is dropped silently. What cannot be mapped is a `Problem` naming the file and the reason,
 and a copy is kept under `<course>/intake/unmapped/`. Of several submissions by one student for
@@ -40,7 +43,6 @@ from __future__ import annotations
 
 import binascii
 import hashlib
-import json
 import os
 import re
 import shutil
@@ -56,8 +58,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from autograder.grading import gradebook
+from autograder.grading.submission_file import (
+    MAX_NOTEBOOK_BYTES,
+    InvalidNotebook,
+    read_bounded,
+    read_json,
+)
 from autograder.spec import Assignment
-from autograder.utils import atomic_write, parse_time
+from autograder.utils import FORMULA_START, atomic_write, parse_time
 
 MiB = 1024 * 1024
 TIMESTAMP_FILE = "timestamp.txt"  # nbgrader's name for the submission time
@@ -78,7 +86,8 @@ class Limits:
     """Caps on what one source may unpack to; over a total cap the whole intake stops."""
 
     max_total_bytes: int = 500 * MiB  # all members together, uncompressed
-    max_file_bytes: int = 50 * MiB  # one member (a larger file is a Problem)
+    max_file_bytes: int = MAX_NOTEBOOK_BYTES  # one member (a larger file is a Problem); the
+    # grader's own cap on a notebook, so nothing is taken in that could not be graded
     max_files: int = 5000  # members in one source
     max_ratio: float = 200  # uncompressed / compressed, for members over RATIO_FLOOR
 
@@ -507,12 +516,42 @@ def _classify(members: list[_Member], assignments: list[Assignment], hints: list
         else:
             loose.append(m)
     for prefix, files in sorted(units.items()):
-        candidates += _from_unit(prefix, files, by_name[prefix[-1]], assignments, run)
+        try:
+            found = _from_unit(prefix, files, by_name[prefix[-1]], assignments, run)
+        except Exception as exc:  # one bad file must never stop intake for the others
+            _failed(files, exc, run)
+            continue
+        candidates += [c for c in found if _bounded(c.member, run)]
     for m in loose:
-        found = _from_file(m, assignments, hints, run)
-        if found:
-            candidates.append(found)
+        try:
+            one = _from_file(m, assignments, hints, run)
+        except Exception as exc:
+            _failed([m], exc, run)
+            continue
+        if one is not None and _bounded(one.member, run):
+            candidates.append(one)
     return candidates
+
+
+def _bounded(m: _Member, run: _Run) -> bool:
+    """Whether a notebook is within the size and depth any parser may be given; if not, it is
+    a Problem (a broken but small notebook is stored: the grader says what is wrong with it)."""
+    try:
+        read_bounded(m.data, m.name)
+    except InvalidNotebook as exc:
+        run.unmapped(m, exc.reason)
+        return False
+    return True
+
+
+def _failed(members: list[_Member], exc: Exception, run: _Run) -> None:
+    """Report an unexpected failure on these files (and keep a copy if that still works)."""
+    reason = f"could not be taken in ({exc.__class__.__name__}: {str(exc)[:200]})"
+    for m in members:
+        try:
+            run.unmapped(m, reason)
+        except Exception:  # the copy is what failed: the report must still name the file
+            run.refuse(m.name, reason)
 
 
 def _unit_prefix(parts, by_name, stamped, root_is_submitted) -> tuple[str, ...] | None:
@@ -590,7 +629,7 @@ def _from_file(m: _Member, assignments, hints, run) -> _Candidate | None:
         return None
     why_not = ""
     if assignment is None:
-        assignment, why_not = _assignment_by_content(m.data, assignments)
+        assignment, why_not = _assignment_by_content(m, assignments)
     if assignment is None:
         for hint in reversed(folders + hints):
             assignment = _assignment_by_name(hint, assignments)
@@ -633,11 +672,11 @@ def _assignment_by_name(filename: str, assignments: list[Assignment]) -> Assignm
     return None
 
 
-def _assignment_by_content(data: Path, assignments) -> tuple[Assignment | None, str]:
+def _assignment_by_content(m: _Member, assignments) -> tuple[Assignment | None, str]:
     try:
-        nb = json.loads(data.read_bytes())
-    except (ValueError, UnicodeDecodeError):
-        return None, "the file is not valid JSON"
+        nb = read_json(m.data, m.name)  # size and depth checked before parsing
+    except InvalidNotebook as exc:
+        return None, f"its content cannot be read: {exc.reason}"
     cells = nb.get("cells") if isinstance(nb, dict) else None
     ids = set()
     for cell in cells if isinstance(cells, list) else []:
@@ -660,10 +699,18 @@ _UNSAFE_ID = re.compile(r"[^\w.@+-]")
 
 def _student_id(raw: str) -> tuple[str | None, str]:
     """A safe nbgrader student id (a folder name) from `raw`, or None and why not.
-    Whitespace becomes `_`; anything else unusual is refused, never guessed at."""
+    Spaces become `_`; control characters (tab and newline too) and anything else unusual are
+    refused, never guessed at."""
+    controls = sorted({c for c in raw if unicodedata.category(c) in ("Cc", "Cf")})
+    if controls:  # tabs, newlines, escapes, bidi overrides: never in an honest name
+        return None, (f"unsafe student id {raw!r}: contains control characters "
+                      f"{''.join(controls)!r}")
     text = re.sub(r"\s+", "_", unicodedata.normalize("NFC", raw).strip())
     if not text:
         return None, f"unsafe student id {raw!r}: empty"
+    if text.startswith(FORMULA_START):
+        return None, (f"unsafe student id {raw!r}: starts with {text[0]!r}, which spreadsheets "
+                      "read as a formula")
     if text in (".", "..") or text.startswith("."):
         return None, f"unsafe student id {raw!r}: a dot name"
     bad = sorted(set(_UNSAFE_ID.findall(text)))
@@ -691,51 +738,58 @@ def _resolve(candidates: list[_Candidate], run: _Run) -> None:
         groups.setdefault((c.student, c.assignment.name), []).append(c)
     for (student, name), group in sorted(groups.items()):
         group.sort(key=lambda c: c.member.name)
-        assignment = group[0].assignment
-        folder = run.course / "submitted" / student / name
-        if not _inside(folder, run.course / "submitted"):
-            for c in group:
-                run.unmapped(c.member, f"the folder for {student}'s {name} leaves the course")
-            continue
-        existing = _existing(folder, assignment)
+        try:
+            _resolve_one(student, name, group, run)
+        except Exception as exc:  # e.g. a full disk: report these files, go on with the others
+            _failed([c.member for c in group], exc, run)
 
-        top_key = max([_order(c.timestamp) for c in group]
-                      + ([_order(existing.timestamp)] if existing else []))
-        top = [c for c in group if _order(c.timestamp) == top_key]
-        older = [c for c in group if _order(c.timestamp) != top_key]
-        on_top = existing if existing is not None and _order(existing.timestamp) == top_key else None
-        existing_on_top = on_top is not None
-        digests = {c.member.digest for c in top} | ({on_top.digest} if on_top is not None else set())
-        if len(digests) > 1 and not existing_on_top and all(c.order is not None for c in top):
-            # Canvas: the later submission id wins a tie
-            last = max(c.order for c in top if c.order is not None)
-            older += [c for c in top if c.order != last]
-            top = [c for c in top if c.order == last]
-            digests = {c.member.digest for c in top}
-        for c in older:
-            _supersede_copy(c, run)
-        if len(digests) > 1:
-            when = _format_timestamp(top_key[1]) if top_key[0] else "no known time"
-            for c in top:
-                run.unmapped(c.member, f"ambiguous: {len(digests)} different notebooks for "
-                                       f"{student}'s {name} at the same time ({when})")
-            continue
-        winner = next((c for c in top if on_top is None or c.member.digest == on_top.digest),
-                      None)
+
+def _resolve_one(student: str, name: str, group: list[_Candidate], run: _Run) -> None:
+    """Choose among one student's submissions of one assignment, and store the winner."""
+    assignment = group[0].assignment
+    folder = run.course / "submitted" / student / name
+    if not _inside(folder, run.course / "submitted"):
+        for c in group:
+            run.unmapped(c.member, f"the folder for {student}'s {name} leaves the course")
+        return
+    existing = _existing(folder, assignment)
+    top_key = max([_order(c.timestamp) for c in group]
+                  + ([_order(existing.timestamp)] if existing else []))
+    top = [c for c in group if _order(c.timestamp) == top_key]
+    older = [c for c in group if _order(c.timestamp) != top_key]
+    on_top = existing if existing is not None and _order(existing.timestamp) == top_key else None
+    existing_on_top = on_top is not None
+    digests = {c.member.digest for c in top} | ({on_top.digest} if on_top is not None else set())
+    if len(digests) > 1 and not existing_on_top and all(c.order is not None for c in top):
+        # Canvas: the later submission id wins a tie
+        last = max(c.order for c in top if c.order is not None)
+        older += [c for c in top if c.order != last]
+        top = [c for c in top if c.order == last]
+        digests = {c.member.digest for c in top}
+    for c in older:
+        _supersede_copy(c, run)
+    if len(digests) > 1:
+        when = _format_timestamp(top_key[1]) if top_key[0] else "no known time"
         for c in top:
-            if c is not winner:
-                assert winner is not None  # top always has a winner when it is not empty
-                run.ignored.append(f"{c.member.name} (the same notebook as {winner.member.name})")
-        if winner is None:
-            continue  # what is in submitted/ now is newer than anything in this source
-        if existing is not None and not existing_on_top:
-            _supersede_existing(existing, student, name, run)
-        if on_top is not None:  # already stored (an earlier intake, or nbgrader's own collect)
-            run.accepted.append(winner.record(on_top.notebook))
-            continue
-        target = folder / assignment.notebook
-        _store(winner, folder, target)
-        run.accepted.append(winner.record(target))
+            run.unmapped(c.member, f"ambiguous: {len(digests)} different notebooks for "
+                                   f"{student}'s {name} at the same time ({when})")
+        return
+    winner = next((c for c in top if on_top is None or c.member.digest == on_top.digest),
+                  None)
+    for c in top:
+        if c is not winner:
+            assert winner is not None  # top always has a winner when it is not empty
+            run.ignored.append(f"{c.member.name} (the same notebook as {winner.member.name})")
+    if winner is None:
+        return  # what is in submitted/ now is newer than anything in this source
+    if existing is not None and not existing_on_top:
+        _supersede_existing(existing, student, name, run)
+    if on_top is not None:  # already stored (an earlier intake, or nbgrader's own collect)
+        run.accepted.append(winner.record(on_top.notebook))
+        return
+    target = folder / assignment.notebook
+    _store(winner, folder, target)
+    run.accepted.append(winner.record(target))
 
 
 def _order(ts: datetime | None) -> tuple[bool, datetime]:

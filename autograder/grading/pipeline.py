@@ -1,17 +1,24 @@
 """Grade a class: every submission in its own sandboxed kernel, several at once, one writer.
 
 Each finished submission is committed to the gradebook, then its ledger file is written
-(`autograded/<student>/<assignment>/paradox-result.json`). A run that is killed resumes from
-the ledgers: a submission is graded again only if it has no ledger, its file changed, or the
-instructor asks (--force, --student). Re-grading updates the same gradebook rows.
+(`<course>/.paradox/ledgers/<assignment>/<student>.json`). A run that is killed resumes from
+the ledgers: a submission is graded again only if it has no valid ledger, its file changed, or
+the instructor asks (--force, --student). Re-grading updates the same gradebook rows.
+
+Ledgers live outside every folder a submission's files reach (`submitted/`, and `autograded/`
+where stock `nbgrader autograde` copies them), and each carries an HMAC under a key kept
+beside them (`.paradox/ledger.key`, mode 0600): a ledger a student made, or one copied or
+edited, fails the check and the submission is simply graded again.
 """
 
 from __future__ import annotations
 
 import fcntl
 import hashlib
+import hmac
 import json
 import os
+import secrets
 import sys
 import time
 from collections.abc import Callable
@@ -26,11 +33,12 @@ from tqdm import tqdm
 from autograder.assignments import get
 from autograder.grading import gradebook, intake
 from autograder.grading.results import ERROR, NOT_GRADED, SubmissionResult, from_dict
-from autograder.grading.sandbox import Limits, SandboxUnavailable, claim_slot, probe
+from autograder.grading.sandbox import Limits, SandboxUnavailable, claim_slot, die_with_parent, probe
 from autograder.grading.worker import Job, grade, whole
-from autograder.utils import atomic_write
+from autograder.utils import atomic_write, printable
 
-LEDGER = "paradox-result.json"
+LEDGERS = Path(".paradox") / "ledgers"
+LEDGER_KEY = Path(".paradox") / "ledger.key"
 LOCK = ".paradox-grading.lock"
 
 
@@ -45,21 +53,57 @@ class Plan:
 
 
 def _digest(job: Job) -> str:
+    """What a ledger vouches for: the submitted file and time, and the graded notebook as the
+    grader wrote it (stock `nbgrader autograde` rewrites that one, and then its verdict from
+    inside the kernel is what the gradebook holds: the next run must grade again)."""
     h = hashlib.sha256(job.notebook.read_bytes() if job.notebook.is_file() else b"")
     h.update(str(job.timestamp).encode())
+    graded = job.course / "autograded" / job.student / job.assignment / get(job.assignment).notebook
+    h.update(hashlib.sha256(graded.read_bytes()).digest() if graded.is_file() else b"none")
     return h.hexdigest()
 
 
-def _ledger(course: Path, job: Job) -> Path:
-    return course / "autograded" / job.student / job.assignment / LEDGER
+def ledger_path(course: Path, job: Job) -> Path:
+    return course / LEDGERS / job.assignment / f"{job.student}.json"
 
 
-def read_ledger(path: Path) -> tuple[str, SubmissionResult] | None:
+def _ledger_key(course: Path) -> bytes:
+    """The course's ledger key, made on first use; readable only by the grader's user."""
+    path = course / LEDGER_KEY
+    if not path.is_file():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another grader made it first
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32))
+    return path.read_text().strip().encode()
+
+
+def _mac(key: bytes, digest: str, result: dict) -> str:
+    body = json.dumps({"digest": digest, "result": result}, sort_keys=True, default=str)
+    return hmac.new(key, body.encode(), hashlib.sha256).hexdigest()
+
+
+def read_ledger(path: Path, key: bytes) -> tuple[str, SubmissionResult] | None:
+    """A ledger's digest and result, if it is whole and carries the grader's own HMAC."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
+        if not hmac.compare_digest(str(data["mac"]), _mac(key, data["digest"], data["result"])):
+            return None  # not written by this course's grader: grade again
         return data["digest"], from_dict(data["result"])
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
         return None  # missing or half-written: grade again
+
+
+def write_ledger(course: Path, job: Job, result: SubmissionResult) -> None:
+    path = ledger_path(course, job)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    digest, row = _digest(job), json.loads(json.dumps(asdict(result), default=str))
+    atomic_write(path, json.dumps({"digest": digest, "result": row,
+                                   "mac": _mac(_ledger_key(course), digest, row)}))
 
 
 def plan(course: Path, assignments: list[str] | None = None, students: list[str] | None = None,
@@ -73,8 +117,9 @@ def plan(course: Path, assignments: list[str] | None = None, students: list[str]
             jobs.append(Job(course, sub.assignment, sub.student, sub.path, stamp,
                             intake.is_late(course, sub)))
     todo, done = [], []
+    key = _ledger_key(course)
     for job in jobs:
-        known = None if force else read_ledger(_ledger(course, job))
+        known = None if force else read_ledger(ledger_path(course, job), key)
         if known and known[0] == _digest(job):
             done.append(known[1])
         else:
@@ -139,8 +184,7 @@ def _store(course: Path, gb: Gradebook, job: Job, result: SubmissionResult, grad
     if job.timestamp:
         atomic_write(folder / "timestamp.txt", job.timestamp)
     gradebook.record(gb, result)  # committed before the ledger: a kill in between regrades
-    atomic_write(folder / LEDGER, json.dumps({"digest": _digest(job), "result": asdict(result)},
-                                             default=str))
+    write_ledger(course, job, result)
 
 
 def grade_class(course: Path, assignments: list[str] | None = None,
@@ -163,7 +207,8 @@ def grade_class(course: Path, assignments: list[str] | None = None,
         bar = tqdm(total=len(work.todo), unit="submission", disable=not sys.stderr.isatty(),
                    desc="grading")
         url, course_id = gradebook.course_gradebook(course)
-        with ProcessPoolExecutor(workers) as pool, gradebook.opened(db or url, course_id) as gb:
+        with ProcessPoolExecutor(workers, initializer=die_with_parent) as pool, \
+                gradebook.opened(db or url, course_id) as gb:
             futures = {pool.submit(_grade_job, job, limits, sandbox): job for job in work.todo}
             for n, future in enumerate(as_completed(futures), start=1):
                 job = futures[future]
@@ -175,7 +220,8 @@ def grade_class(course: Path, assignments: list[str] | None = None,
                 results.append(result)
                 score = "—" if result.score is None else f"{result.score:g}"
                 if bar.disable:
-                    log(f"[{n}/{len(work.todo)}] {job.assignment}/{job.student}: {result.status} "
+                    log(f"[{n}/{len(work.todo)}] {job.assignment}/{printable(job.student)}: "
+                        f"{result.status} "
                         f"{score}/{result.max_score:g} ({result.seconds:.1f} s)")
                 bar.update()
         bar.close()

@@ -1,8 +1,11 @@
 """Turn a submitted file into the notebook the grader runs.
 
-The student's own cells are kept in their order; every locked cell (setup, checks, visible and
-hidden tests) comes from the instructor's source, whatever the student did to it; a snapshot
-cell after each answer records the answer's value before any test can see or change it.
+The notebook's shape comes from the instructor's source, never from the submission: the order,
+type and set of locked cells (setup, checks, tests), and where each answer sits. From the
+submission the grader takes only the text of each answer cell and the student's own extra
+cells, each kept after the source cell it followed. A snapshot cell right after each answer
+records its value before anything else runs. Hidden tests are cleared before the kernel sees
+them (judging happens outside), so no expected value ever enters the student's kernel.
 """
 
 from __future__ import annotations
@@ -12,20 +15,22 @@ from dataclasses import dataclass, field
 
 import nbformat
 from nbformat import NotebookNode
+from nbgrader.preprocessors import ClearHiddenTests
 
-from autograder import notebooks
 from autograder.grading.results import MISSING_CELL
 from autograder.grading.submission_file import InvalidNotebook, load_submission
 from autograder.spec import Assignment
 
 ROLE = "paradox"  # cell metadata key the grader owns: {"role": ..., "item": ...}
+TOP = ""          # anchor of student cells placed before any source cell
 
 
 @dataclass
 class Prepared:
     nb: NotebookNode
     nonce: str
-    missing: dict[str, str] = field(default_factory=dict)  # item -> why it cannot be graded
+    missing: dict[str, str] = field(default_factory=dict)   # item -> why it cannot be graded
+    tampered: dict[str, str] = field(default_factory=dict)  # item (or TOP) -> what was done
 
 
 def _role(cell: NotebookNode, role: str, item: str | None = None) -> NotebookNode:
@@ -33,59 +38,94 @@ def _role(cell: NotebookNode, role: str, item: str | None = None) -> NotebookNod
     return cell
 
 
-def prepare(submitted: NotebookNode, source: NotebookNode, assignment: Assignment) -> Prepared:
-    src = {gid: c for c in source.cells if (gid := notebooks.grade_id(c))}
-    locked = {g for g, c in src.items() if c.metadata["nbgrader"].get("locked")}
-    answers = {g for g, c in src.items() if c.metadata["nbgrader"].get("solution")}
-    item_of = {c.id: c.id for c in assignment.checks}
-    item_of.update({f"{c.id}_{part}": c.id for c in assignment.checks for part in ("format", "values")})
+def grade_id(cell) -> str | None:
+    """A cell's nbgrader grade id, or None; whatever a submission put in its metadata."""
+    meta = cell.get("metadata") if isinstance(cell, dict) else None
+    nb_meta = meta.get("nbgrader") if isinstance(meta, dict) else None
+    gid = nb_meta.get("grade_id") if isinstance(nb_meta, dict) else None
+    return gid if isinstance(gid, str) and gid else None
 
-    cells: list[NotebookNode] = []
-    placed: set[str] = set()
-    missing: dict[str, str] = {}
+
+def _cleared(cell: NotebookNode) -> NotebookNode:
+    """A copy of a source cell with its hidden tests removed (nbgrader's own preprocessor)."""
+    cell = nbformat.from_dict(cell)
+    ClearHiddenTests().preprocess_cell(cell, {}, 0)
+    return cell
+
+
+@dataclass
+class _Taken:
+    """What the grader takes from a submission: answer texts, student cells by anchor."""
+    answers: dict[str, str] = field(default_factory=dict)
+    extra: dict[str, list[NotebookNode]] = field(default_factory=dict)
+    missing: dict[str, str] = field(default_factory=dict)
+    tampered: dict[str, str] = field(default_factory=dict)
+
+
+def _take(submitted: NotebookNode, src: dict[str, NotebookNode], locked: set[str],
+          answers: set[str], item_of: dict[str, str]) -> _Taken:
+    taken, seen, anchor = _Taken(), set(), TOP
     for cell in submitted.cells:
-        gid = notebooks.grade_id(cell)
-        if gid in placed:
-            continue  # a duplicated answer or test cell: the first one counts
+        gid = grade_id(cell)
         if gid in locked:
-            cells.append(_role(nbformat.from_dict(src[gid]), "locked", item_of.get(gid)))
-            placed.add(gid)
-        elif gid in answers:
-            placed.add(gid)
-            if cell.cell_type != src[gid].cell_type:
-                missing[gid] = f"the answer cell was changed from {src[gid].cell_type} to {cell.cell_type}"
+            if gid in seen or cell.cell_type != src[gid].cell_type:
+                what = ("duplicated" if gid in seen else
+                        f"changed from {src[gid].cell_type} to {cell.cell_type}")
+                item, said = item_of.get(gid, TOP), f"the locked cell {gid!r} was {what}"
+                taken.tampered[item] = "; ".join(filter(None, (taken.tampered.get(item), said)))
                 continue
-            restored = nbformat.from_dict(src[gid])
-            restored.source = cell.source
-            cells.append(_role(restored, "answer", item_of.get(gid, gid)))
+            seen.add(gid)
+            anchor = gid
+        elif gid in answers:
+            if gid in seen:
+                continue  # a duplicated answer cell: the first one counts
+            seen.add(gid)
+            anchor = gid
+            if cell.cell_type != src[gid].cell_type:
+                taken.missing[gid] = (f"the answer cell was changed from {src[gid].cell_type} "
+                                      f"to {cell.cell_type}")
+            else:
+                taken.answers[gid] = cell.source
         elif cell.cell_type in ("code", "markdown"):
             fresh = (nbformat.v4.new_code_cell(cell.source) if cell.cell_type == "code"
                      else nbformat.v4.new_markdown_cell(cell.source))
-            cells.append(_role(fresh, "student"))  # the student's own work cells, metadata dropped
+            # The student's own work, metadata dropped: it runs after the cell it followed.
+            taken.extra.setdefault(anchor, []).append(_role(fresh, "student"))
+    for gid in answers - seen:
+        taken.missing.setdefault(gid, "the answer cell is missing (deleted?)")
+    return taken
 
-    # Locked cells the student deleted come back, after the cell that precedes them in the source.
-    order = [notebooks.grade_id(c) for c in source.cells]
-    for pos, gid in enumerate(order):
-        if gid in locked and gid not in placed:
-            before = [g for g in order[:pos] if g in placed]
-            at = (max(i for i, c in enumerate(cells) if notebooks.grade_id(c) == before[-1]) + 1
-                  if before else 0)
-            cells.insert(at, _role(nbformat.from_dict(src[gid]), "locked", item_of.get(gid)))
-            placed.add(gid)
-    for gid in answers - placed:
-        missing.setdefault(gid, "the answer cell is missing (deleted?)")
 
+def prepare(submitted: NotebookNode, source: NotebookNode, assignment: Assignment) -> Prepared:
+    src = {gid: c for c in source.cells if (gid := grade_id(c))}
+    locked = {g for g, c in src.items() if c.metadata["nbgrader"].get("locked")}
+    answers = {g for g, c in src.items() if c.metadata["nbgrader"].get("solution")} - locked
+    item_of = {c.id: c.id for c in assignment.checks}
+    item_of.update({f"{c.id}_{part}": c.id for c in assignment.checks for part in ("format", "values")})
+    taken = _take(submitted, src, locked, answers, item_of)
+    checks = {c.id: c for c in assignment.checks}
     nonce = secrets.token_hex(8)
-    for check in assignment.checks:
-        at = next(i for i, c in enumerate(cells) if notebooks.grade_id(c) == f"{check.id}_format")
-        uses = tuple(check.derived.uses) if check.derived else ()
-        probe = nbformat.v4.new_code_cell(
-            f"print(__import__('checks').snapshot({nonce!r}, {check.id!r}, {check.variable!r}, "
-            f"globals(), {uses!r}))")
-        cells.insert(at, _role(probe, "snapshot", check.id))
+
+    cells: list[NotebookNode] = list(taken.extra.get(TOP, []))
+    for gid, original in src.items():  # the source's order, whatever the submission's
+        if gid in locked:
+            cells.append(_role(_cleared(original), "locked", item_of.get(gid)))
+        elif gid in taken.answers:
+            restored = nbformat.from_dict(original)
+            restored.source = taken.answers[gid]
+            cells.append(_role(restored, "answer", item_of.get(gid, gid)))
+        if gid in checks:  # the answer's value, taken before any other cell can run
+            check = checks[gid]
+            uses = tuple(check.derived.uses) if check.derived else ()
+            cells.append(_role(nbformat.v4.new_code_cell(
+                f"print(__import__('checks').snapshot({nonce!r}, {check.id!r}, "
+                f"{check.variable!r}, globals(), {uses!r}))"), "snapshot", check.id))
+        cells.extend(taken.extra.get(gid, []))
     nb = nbformat.v4.new_notebook(cells=cells, metadata=source.metadata)
     return Prepared(nb=nb, nonce=nonce,
-                    missing={item_of.get(g, g): why for g, why in missing.items()})
+                    missing={item_of.get(g, g): why for g, why in taken.missing.items()},
+                    tampered=taken.tampered)
 
 
-__all__ = ["prepare", "load_submission", "Prepared", "InvalidNotebook", "ROLE", "MISSING_CELL"]
+__all__ = ["prepare", "grade_id", "load_submission", "Prepared", "InvalidNotebook", "ROLE",
+           "MISSING_CELL", "TOP"]

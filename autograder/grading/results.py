@@ -19,7 +19,8 @@ TIMEOUT = "timeout"          # the cell or the notebook ran out of time
 ERROR = "error"              # the student's code raised, or the kernel died, before the answer existed
 MISSING_CELL = "missing cell"  # the answer or test cell was deleted or changed type
 INVALID_NOTEBOOK = "invalid notebook"  # unreadable file: not JSON, empty, wrong nbformat
-TAMPERED = "tampered"        # the in-kernel test passed but the outside check did not
+TAMPERED = "tampered"        # the in-kernel format test passed what the outside check rejects,
+                             # or a locked cell was duplicated or retyped
 UNSANDBOXED = "unsandboxed"  # graded without the sandbox (instructor's explicit opt-out)
 MANUAL = "needs manual grade"  # written answers, graded by hand in formgrader
 NOT_GRADED = "submitted, not graded"  # in submitted/, but new or changed since the last grading

@@ -30,20 +30,36 @@ class Limits:
     processes: int = 128            # tasks (processes and threads) of the sandbox's uid
     file_bytes: int = 64 * 2**20    # largest file the student may write
     output_bytes: int = 2**20       # output kept per cell; the rest is dropped with a note
+    # Output kept from the student's own cells together (each also within output_bytes): the
+    # grader holds the whole notebook in memory, and a student may add any number of cells.
+    notebook_output_bytes: int = 16 * 2**20
+    # Everything the student can write (the working folder and /tmp) lives in one tmpfs of this
+    # size. tmpfs pages are RAM outside RLIMIT_AS: a kernel may hold memory_bytes + disk_bytes.
+    disk_bytes: int = 256 * 2**20
 
 
 class SandboxUnavailable(RuntimeError):
     """bubblewrap cannot start here; the message says why and what to do."""
 
 
+# Where the sandbox shows the prepared folder (release files, checks.py), read-only: the launcher
+# copies it into the size-limited working folder, so nothing the student writes reaches the disk.
+GIVEN = "/srv/paradox-given"
+
 # Applied inside the sandbox just before the kernel: stdlib only, since the package is hidden.
+# argv: limits, the folder to copy into the working folder ('-': none), the kernel's command.
 LAUNCHER = (
-    "import os, resource, sys\n"
+    "import os, resource, shutil, sys\n"
+    "if sys.argv[2] != '-':\n"
+    "    for name in os.listdir(sys.argv[2]):\n"
+    "        src = os.path.join(sys.argv[2], name)\n"
+    "        copy = shutil.copytree if os.path.isdir(src) else shutil.copy2\n"
+    "        copy(src, name)\n"
     "lim = dict(a.split('=') for a in sys.argv[1].split(','))\n"
     "for name, value in lim.items():\n"
     "    n = int(value)\n"
     "    resource.setrlimit(getattr(resource, 'RLIMIT_' + name.upper()), (n, n))\n"
-    "os.execv(sys.executable, [sys.executable] + sys.argv[2:])\n"
+    "os.execv(sys.executable, [sys.executable] + sys.argv[3:])\n"
 )
 
 
@@ -98,25 +114,46 @@ def claim_slot(limit: int = 512) -> int:
     raise SandboxUnavailable(f"all {limit} sandbox slots in {SLOTS} are in use")
 
 
+def die_with_parent() -> None:
+    """Pool-worker initializer: the worker is killed when the grader that started it dies
+    (even by SIGKILL), so it cannot go on running a kernel and holding its sandbox slot."""
+    import ctypes
+    import multiprocessing
+    import signal
+
+    parent = multiprocessing.parent_process()
+    expected = parent.pid if parent is not None else os.getppid()
+    pr_set_pdeathsig = 1
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+    if os.getppid() != expected:  # the grader died before the signal was armed
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
 def slot_uid(slot: int) -> int | None:
     return UID_BASE + slot if os.geteuid() == 0 else None
 
 
-def bwrap_prefix(work: Path, uid: int | None, binds: tuple[Path, ...] = ()) -> list[str]:
+def bwrap_prefix(work: Path, uid: int | None, binds: tuple[Path, ...] = (),
+                 disk_bytes: int = Limits.disk_bytes) -> list[str]:
     """bwrap and its mounts. As root (uid given) bwrap needs no user namespace and the kernel
-    drops to `uid` inside, with no capabilities; otherwise a user namespace maps the caller."""
+    drops to `uid` inside, with no capabilities; otherwise a user namespace maps the caller.
+    The working folder starts empty: the launcher fills it from GIVEN (see `writable`)."""
     if uid is None:
         args = ["bwrap", "--unshare-all", "--uid", "1000", "--gid", "1000"]
     else:
         args = ["bwrap", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
                 "--unshare-cgroup-try"]
-    args += ["--die-with-parent", "--new-session", "--tmpfs", "/tmp", "--proc", "/proc",
-             "--dev", "/dev", "--hostname", "sandbox"]
+    args += ["--die-with-parent", "--new-session", "--proc", "/proc", "--dev", "/dev",
+             "--hostname", "sandbox"]
+    first, then = writable(work, disk_bytes)
+    args += first
     for path in ("/usr", "/bin", "/lib", "/lib64", "/lib32", "/etc/alternatives",
                  "/etc/ld.so.cache", "/etc/localtime", "/etc/ssl"):
         args += ["--ro-bind-try", path, path]
     roots = _python_roots()
-    targets = [*roots, *map(str, binds), str(work)]
+    targets = [*roots, *map(str, binds), str(work), GIVEN]
     # bwrap would copy the host's modes onto the folders leading to a mount (/root is 0700):
     # make them traversable so the kernel's unprivileged uid can reach what is mounted.
     for folder in sorted({str(a) for t in targets for a in Path(t).parents} - {"/", "/tmp"},
@@ -129,13 +166,27 @@ def bwrap_prefix(work: Path, uid: int | None, binds: tuple[Path, ...] = ()) -> l
         args += ["--tmpfs", hidden]
     for extra in binds:  # the kernel's sockets and connection file, at the same path inside
         args += ["--bind", str(extra), str(extra)]
-    args += ["--bind", str(work), str(work), "--chdir", str(work), "--clearenv"]
+    args += [*then, "--ro-bind", str(work), GIVEN, "--chdir", str(work), "--clearenv"]
     for key, value in scrubbed_env(work).items():
         args += ["--setenv", key, value]
     if uid is not None:
         args += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
                  "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs"]
     return args
+
+
+def writable(work: Path, disk_bytes: int) -> tuple[list[str], list[str]]:
+    """The only places the student can write, the working folder and /tmp, in one tmpfs of
+    `disk_bytes`, so a full disk is the student's own ENOSPC, never the grader's disk (/dev/shm
+    and every other folder inside belong to root; the sockets folder is sealed once the kernel
+    is up, see execute.seal_sockets). bwrap options to give before the folders leading to the
+    mounts are made, and after."""
+    size = ["--size", str(disk_bytes)]
+    if Path(work).is_relative_to("/tmp"):  # the usual case: the folder is inside /tmp's tmpfs
+        return [*size, "--perms", "01777", "--tmpfs", "/tmp"], ["--perms", "0777", "--dir", str(work)]
+    # elsewhere, /tmp is a folder of the working folder's tmpfs
+    return [], [*size, "--perms", "0777", "--tmpfs", str(work), "--perms", "01777",
+                "--dir", f"{work}/.tmp", "--symlink", f"{work}/.tmp", "/tmp"]
 
 
 def limits_arg(limits: Limits, uid: int | None) -> str:
@@ -161,8 +212,8 @@ def kernel_argv(work: Path, limits: Limits, *, sandboxed: bool, uid: int | None,
                 binds: tuple[Path, ...] = ()) -> list[str]:
     """The command that starts one student's kernel ({connection_file} filled by Jupyter)."""
     kernel = [sys.executable, "-c", LAUNCHER, limits_arg(limits, uid if sandboxed else None),
-              "-m", "ipykernel_launcher", "-f", "{connection_file}"]
-    return (bwrap_prefix(work, uid, binds) + kernel) if sandboxed else kernel
+              GIVEN if sandboxed else "-", "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    return (bwrap_prefix(work, uid, binds, limits.disk_bytes) + kernel) if sandboxed else kernel
 
 
 def prepare_workdir(work: Path, uid: int | None) -> None:

@@ -9,11 +9,12 @@ passed inside while the value is wrong outside marks the item as tampered.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from nbformat import NotebookNode
 
 from autograder.grading.execute import Execution
-from autograder.grading.prepare import ROLE, Prepared
+from autograder.grading.prepare import ROLE, TOP, Prepared, grade_id
 from autograder.grading.results import (
     ERROR,
     GRADED,
@@ -48,17 +49,24 @@ def _error_of(cell: NotebookNode) -> str:
 
 
 def _snapshot(cell: NotebookNode, nonce: str, item: str) -> dict | None:
+    head = json.dumps({"nonce": nonce, "item": item})[:-1]  # how the record's line starts
     for out in cell.get("outputs", []):
         if out.get("output_type") != "stream":
             continue
         for line in str(out.get("text", "")).splitlines():
-            if nonce in line:
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError:
-                    return None
-                if record.get("nonce") == nonce and record.get("item") == item:
-                    return record
+            if nonce not in line:
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                return None
+            except (ValueError, RecursionError):  # an int of 4,300+ digits, nesting too deep
+                if line.startswith(head):
+                    return {"nonce": nonce, "item": item, "defined": True, "type": "?",
+                            "unreadable": "the value is too large or too deeply nested to check"}
+                return None
+            if isinstance(record, dict) and record.get("nonce") == nonce and record.get("item") == item:
+                return record
     return None
 
 
@@ -87,70 +95,91 @@ def _entry(assignment: Assignment, check, key: dict, inputs, record: dict) -> tu
         return None, str(exc)
 
 
+def _format_cells(nb: NotebookNode, item: str) -> list[tuple[int, NotebookNode]]:
+    """The item's visible format test as it ran in the kernel (the only test that runs there:
+    hidden tests are cleared before execution)."""
+    return [(i, c) for i, c in _cells(nb, "locked", item) if grade_id(c) == f"{item}_format"]
+
+
+def _judge_check(assignment: Assignment, check, prepared: Prepared, run: Execution, key: dict,
+                 inputs, earlier: dict[str, str | None], sandboxed: bool) -> ItemResult:
+    nb, top = run.nb, check.points + check.format_points
+    if check.id in prepared.missing:
+        return ItemResult(check.id, MISSING_CELL, None, top, prepared.missing[check.id])
+    answer = _cells(nb, "answer", check.id)
+    (at, probe), = _cells(nb, "snapshot", check.id)
+    record = _snapshot(probe, prepared.nonce, check.id)
+    stopped = _stopped(answer[0][0], run) if answer else None
+    stopped = stopped or (None if record else _stopped(at, run))
+    if stopped:
+        return ItemResult(check.id, stopped[0], None, top, stopped[1])
+    tests = _format_cells(nb, check.id)
+    passed_inside = bool(tests) and not any(_failed(c) for _, c in tests)
+    if record is None:  # the snapshot was blocked or forged
+        if passed_inside:
+            return ItemResult(check.id, TAMPERED, 0.0, top,
+                              "the notebook's own tests passed but the grader could not read "
+                              "the answer: the checks were changed or bypassed.",
+                              in_kernel_passed=True)
+        return ItemResult(check.id, ERROR, None, top,
+                          "the grader could not read this answer " + _error_of(probe))
+    if not record.get("defined"):
+        why = _error_of(answer[0][1]) if answer else ""
+        return ItemResult(check.id, ERROR, 0.0, top,
+                          f"`{check.variable}` is not defined"
+                          + (f": the answer cell raised {why}" if why else
+                             " — did you run the answer cell and keep the name?"))
+    value = record.get("value")
+    problem: str | None
+    if "unreadable" in record:
+        problem = f"{check.variable}: {record['unreadable']}"
+    else:
+        problem = plain_format_problem(check.variable, record.get("type", "?"), value,
+                                       check.format_spec(inputs))
+    cells = {f"{check.id}_format": 0.0 if problem else float(check.format_points)}
+    message, mistake = problem or "", None
+    if check.hidden:
+        cells[f"{check.id}_values"] = 0.0
+        if "unreadable" not in record:
+            entry, said = _entry(assignment, check, key, inputs, record)
+            if entry is not None:
+                outcome, said, mistake = verdict(value, entry, earlier)
+                if outcome in ("correct", "follow-through"):
+                    cells[f"{check.id}_values"] = float(check.points)
+            message = "; ".join(m for m in (problem, said and f"{check.variable}: {said}") if m)
+    score = sum(cells.values())
+    status = GRADED if score == top else WRONG
+    if passed_inside and problem and "unreadable" not in record:
+        # the kernel's format test passed a value that fails the same test here
+        status = TAMPERED
+        message = ("the notebook's own format test passed but the grader's did not: the checks "
+                   "were changed or bypassed. " + message).strip()
+    elif not sandboxed:
+        status = UNSANDBOXED
+    return ItemResult(check.id, status, score, top, message, mistake, value, passed_inside, cells)
+
+
+def _tampered(item: ItemResult, why: str) -> ItemResult:
+    """An item whose locked cells the submission duplicated or retyped: judged as usual (the
+    instructor's cells ran), reported for a person to see."""
+    return replace(item, status=TAMPERED, message=(
+        f"{why}; the instructor's version was run instead. {item.message}").strip())
+
+
 def judge(assignment: Assignment, prepared: Prepared, run: Execution, key: dict, inputs,
           *, sandboxed: bool) -> list[ItemResult]:
-    nb = run.nb
     results = []
+    earlier: dict[str, str | None] = {}  # item -> catalogued mistake its answer matched
     for check in assignment.checks:
-        top = check.points + check.format_points
-        if check.id in prepared.missing:
-            results.append(ItemResult(check.id, MISSING_CELL, None, top, prepared.missing[check.id]))
-            continue
-        answer = _cells(nb, "answer", check.id)
-        (at, probe), = _cells(nb, "snapshot", check.id)
-        record = _snapshot(probe, prepared.nonce, check.id)
-        stopped = _stopped(answer[0][0], run) if answer else None
-        stopped = stopped or (None if record else _stopped(at, run))
-        if stopped:
-            results.append(ItemResult(check.id, stopped[0], None, top, stopped[1]))
-            continue
-        tests = _cells(nb, "locked", check.id)
-        passed_inside = bool(tests) and not any(_failed(c) for _, c in tests)
-        if record is None:  # the snapshot was blocked or forged
-            if passed_inside:
-                results.append(ItemResult(check.id, TAMPERED, 0.0, top,
-                                          "the notebook's own tests passed but the grader could "
-                                          "not read the answer: the checks were changed or bypassed.",
-                                          in_kernel_passed=True))
-            else:
-                results.append(ItemResult(check.id, ERROR, None, top,
-                                          "the grader could not read this answer " + _error_of(probe)))
-            continue
-        if not record.get("defined"):
-            why = _error_of(answer[0][1]) if answer else ""
-            results.append(ItemResult(check.id, ERROR, 0.0, top,
-                                      f"`{check.variable}` is not defined"
-                                      + (f": the answer cell raised {why}" if why else
-                                         " — did you run the answer cell and keep the name?")))
-            continue
-        value = record.get("value")
-        problem: str | None
-        if "unreadable" in record:
-            problem = f"{check.variable}: {record['unreadable']}"
-        else:
-            problem = plain_format_problem(check.variable, record["type"], value,
-                                           check.format_spec(inputs))
-        cells = {f"{check.id}_format": 0.0 if problem else float(check.format_points)}
-        message, mistake = problem or "", None
-        if check.hidden:
-            cells[f"{check.id}_values"] = 0.0
-            if "unreadable" not in record:
-                entry, said = _entry(assignment, check, key, inputs, record)
-                if entry is not None:
-                    outcome, said, mistake = verdict(value, entry)
-                    if outcome in ("correct", "follow-through"):
-                        cells[f"{check.id}_values"] = float(check.points)
-                message = "; ".join(m for m in (problem, said and f"{check.variable}: {said}") if m)
-        score = sum(cells.values())
-        status = GRADED if score == top else WRONG
-        if passed_inside and score < top:
-            status = TAMPERED
-            message = ("the notebook's own tests passed but the grader's check did not: "
-                       "the checks were changed or bypassed. " + message).strip()
-        elif not sandboxed:
-            status = UNSANDBOXED
-        results.append(ItemResult(check.id, status, score, top, message, mistake, value,
-                                  passed_inside, cells))
+        try:
+            item = _judge_check(assignment, check, prepared, run, key, inputs, earlier, sandboxed)
+        except Exception as exc:  # one answer the checker cannot handle spoils only itself
+            item = ItemResult(check.id, ERROR, None, check.points + check.format_points,
+                              f"the grader could not judge this answer ({exc.__class__.__name__}); "
+                              "a person should look at it")
+        earlier[check.id] = item.mistake
+        why = prepared.tampered.get(check.id) or prepared.tampered.get(TOP)
+        results.append(_tampered(item, why) if why and item.score is not None else item)
     for cell_id, points in assignment.manual.items():
         if cell_id in prepared.missing:
             results.append(ItemResult(cell_id, MISSING_CELL, None, points, prepared.missing[cell_id]))

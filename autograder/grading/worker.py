@@ -18,6 +18,7 @@ from autograder.grading.execute import execute
 from autograder.grading.prepare import ROLE, InvalidNotebook, load_submission, prepare
 from autograder.grading.results import ERROR, GRADED, INVALID_NOTEBOOK, TIMEOUT, ItemResult, SubmissionResult
 from autograder.grading.sandbox import Limits, claim_slot, slot_uid
+from autograder.grading.sanitize import clean_notebook
 from autograder.grading.verdict import judge
 from autograder.paths import KERNEL_CHECKS
 
@@ -90,5 +91,6 @@ def grade(job: Job, limits: Limits, *, sandboxed: bool, slot: int | None = None
     graded.cells = [c for c in graded.cells if c.metadata.get(ROLE, {}).get("role") != "snapshot"]
     for cell in graded.cells:
         cell.metadata.pop(ROLE, None)
-    return result, graded
+    # Instructors open this in formgrader: no student HTML/JS may run in their browser.
+    return result, clean_notebook(graded)
 

@@ -15,11 +15,18 @@ Files written into `out_dir`:
     canvas.csv    Canvas gradebook import: Student, ID, SIS User ID, SIS Login ID, Section, then
                   one column per assignment; second row "Points Possible"
     results.json  every record, for scripts (`autograder.grading.results.read_results`)
+
+Every CSV cell goes through `csv_cell`: text a spreadsheet would run as a formula (it starts
+with = + - @, a tab or a carriage return: OWASP's CSV-injection rule) gets a leading `'`,
+so a student id such as `=HYPERLINK(...)` or `-2+3` is shown, never evaluated; numbers such
+as -1.5 stay numbers. Ids reach exports from `submitted/`, which stock `nbgrader collect` fills
+without our intake's checks, and names from the roster.
 """
 
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -40,6 +47,7 @@ from autograder.grading.results import (
     SubmissionResult,
     write_results,
 )
+from autograder.utils import FORMULA_START
 
 # The columns `nbgrader export` writes (nbgrader/plugins/export.py, CsvExportPlugin), in order.
 NBGRADER_COLUMNS = ("assignment", "duedate", "timestamp", "student_id", "last_name",
@@ -167,12 +175,30 @@ def _text(x: Any) -> str:
     return "" if x is None else str(x)
 
 
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+
+
+def csv_cell(value: Any) -> str:
+    """A value as CSV cell text that no spreadsheet evaluates: formula-like text gets a leading
+    `'` (shown as text by Excel, LibreOffice and Google Sheets); a number, -1.5 say, is left
+    as it is, since a spreadsheet reads it as the number it is.
+
+    A carriage return inside the text becomes a line feed: Python's csv writer quotes a field
+    for the characters of its line terminator ("\n") only, and an unquoted CR ends the row in
+    a spreadsheet, which would read the rest of the cell as a new cell (`x\r=1+1`)."""
+    text = _text(value)
+    if text.startswith(FORMULA_START) and not _NUMBER.fullmatch(text):
+        text = "'" + text
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def _write_csv(path: Path, header: Iterable[str], rows: Iterable[Iterable[Any]]) -> Path:
+    """The one CSV writer of the exports: every cell, header included, through `csv_cell`."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(list(header))
-        writer.writerows(rows)
+        writer.writerow([csv_cell(h) for h in header])
+        writer.writerows([csv_cell(c) for c in row] for row in rows)
     return path
 
 
