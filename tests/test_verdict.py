@@ -413,3 +413,19 @@ def test_follow_through_credit_needs_the_students_own_earlier_mistake(world, pre
     assert "follow-through" not in got["q2_layer_scores"].message
     sources = world["key"]["q2_layer_scores"]["accept_from"]
     assert ["q1_normalized", "divided-by-5"] in [s for group in sources for s in group]
+
+
+def test_a_record_split_by_another_threads_print_is_still_read(world, prepared):
+    """A background thread's message printed into the snapshot cell, and the record arriving
+    in two stream messages: the grader still finds and judges the record."""
+    record = snapshot(prepared.nonce, "q3_totals", "totals", world["right"])
+    run = executed(prepared, world["right"])
+    at, = cells_of(run.nb, "snapshot", "q3_totals")
+    half = len(record) // 2
+    run.nb.cells[at].outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text="a warning from a thread "),
+        nbformat.v4.new_output("stream", name="stderr", text="noise\n"),
+        nbformat.v4.new_output("stream", name="stdout", text=record[:half]),
+        nbformat.v4.new_output("stream", name="stdout", text=record[half:] + "\nmore\n")]
+    r = verdicts(world, prepared, run)["q3_totals"]
+    assert (r.status, r.score) == (GRADED, TOP["q3_totals"])

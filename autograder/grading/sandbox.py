@@ -212,7 +212,9 @@ def kernel_argv(work: Path, limits: Limits, *, sandboxed: bool, uid: int | None,
                 binds: tuple[Path, ...] = ()) -> list[str]:
     """The command that starts one student's kernel ({connection_file} filled by Jupyter)."""
     kernel = [sys.executable, "-c", LAUNCHER, limits_arg(limits, uid if sandboxed else None),
-              GIVEN if sandboxed else "-", "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+              GIVEN if sandboxed else "-", "-m", "ipykernel_launcher", "-f", "{connection_file}",
+              # no history database: its thread writes to disk and prints into any cell's stdout
+              "--HistoryManager.enabled=False"]
     return (bwrap_prefix(work, uid, binds, limits.disk_bytes) + kernel) if sandboxed else kernel
 
 

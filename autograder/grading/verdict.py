@@ -49,24 +49,24 @@ def _error_of(cell: NotebookNode) -> str:
 
 
 def _snapshot(cell: NotebookNode, nonce: str, item: str) -> dict | None:
-    head = json.dumps({"nonce": nonce, "item": item})[:-1]  # how the record's line starts
-    for out in cell.get("outputs", []):
-        if out.get("output_type") != "stream":
-            continue
-        for line in str(out.get("text", "")).splitlines():
-            if nonce not in line:
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError:
-                return None
-            except (ValueError, RecursionError):  # an int of 4,300+ digits, nesting too deep
-                if line.startswith(head):
-                    return {"nonce": nonce, "item": item, "defined": True, "type": "?",
-                            "unreadable": "the value is too large or too deeply nested to check"}
-                return None
+    """The record the snapshot cell printed, found by its opening in the cell's whole stdout
+    (another thread's print may split it across messages or sit on the same line)."""
+    text = "".join(str(o.get("text", "")) for o in cell.get("outputs", [])
+                   if o.get("output_type") == "stream" and o.get("name") == "stdout")
+    head = json.dumps({"nonce": nonce, "item": item})[:-1]  # how the record starts
+    at = text.find(head)
+    while at >= 0:
+        try:
+            record, _ = json.JSONDecoder().raw_decode(text, at)
+        except json.JSONDecodeError:
+            pass
+        except (ValueError, RecursionError):  # an int of 4,300+ digits, nesting too deep
+            return {"nonce": nonce, "item": item, "defined": True, "type": "?",
+                    "unreadable": "the value is too large or too deeply nested to check"}
+        else:
             if isinstance(record, dict) and record.get("nonce") == nonce and record.get("item") == item:
                 return record
+        at = text.find(head, at + 1)
     return None
 
 
