@@ -19,3 +19,13 @@ except ImportError:
     pass
 else:
     c.HTMLExporter.filters = {"clean_html": _clean_html}
+
+# Late work (autograder/grading/late.py). Set due dates with `nbgrader db assignment add vtdf
+# --duedate "2025-10-06 17:00:00 UTC"` and extensions in formgrader (or Gradebook.grant_extension).
+# The penalty is nbgrader's late-submission plugin, as `nbgrader autograde` uses it; the default
+# (nbgrader's LateSubmissionPlugin, penalty_method 'none') records lateness but takes no points.
+# To take every point of a late submission:
+#     c.LateSubmissionPlugin.penalty_method = "zero"
+# To take 10% of the score per day (or part of a day) late, never below 0:
+#     c.AssignLatePenalties.plugin_class = "autograder.grading.late.SubtractPerDay"
+#     c.SubtractPerDay.percent_per_day = 10

@@ -214,6 +214,7 @@ def _results(root: Path, db: str | None = None):
     """Every submission in submitted/: as graded (with the hand grades entered in formgrader
     since), or as "submitted, not graded" when it is new or changed since it was graded."""
     from autograder.grading.gradebook import course_gradebook, with_hand_grades
+    from autograder.grading.late import with_penalties
     from autograder.grading.pipeline import not_graded, plan
 
     work = plan(root)
@@ -228,7 +229,8 @@ def _results(root: Path, db: str | None = None):
         for r in pending:
             _warn(f"  {r.assignment}/{r.student}")
     url, course_id = course_gradebook(root)
-    return with_hand_grades(work.done, db or url, course_id) + pending
+    # penalties recomputed on the final scores (hand grades, extensions granted since grading)
+    return with_penalties(with_hand_grades(work.done, db or url, course_id), root, db) + pending
 
 
 def _roster(path: Path | None) -> dict | None:

@@ -113,8 +113,9 @@ def run_demo(dest: Path, workers: int | None = None, log=print) -> Demo:
             "The demo grades its own synthetic notebooks WITHOUT a sandbox; results are marked "
             "'unsandboxed'. Never grade real submissions like this.")
     t = time.monotonic()
+    # A progress bar on a terminal; piped, one plain line per graded submission on stderr.
     results = grade_class(course, workers=workers, sandbox=reason is None,
-                          limits=Limits(cell_seconds=10, notebook_seconds=90), log=lambda _: None)
+                          limits=Limits(cell_seconds=10, notebook_seconds=90))
     seconds["grading"] = time.monotonic() - t
     t = time.monotonic()
     files = {"case data": course / "case" / "data", "release": course / "release",

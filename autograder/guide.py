@@ -764,10 +764,14 @@ STATUS_ADVICE = {
     "graded": "Nothing: the item earned its points.",
     "wrong": "Nothing, unless the report shows many students with the same unexplained value "
              "(then check the question's wording).",
-    "timeout": "Look at the cell; raise `--cell-timeout` only if correct code is slow, then "
-               "regrade the student with `--force`. Otherwise grade it by hand in formgrader.",
-    "error": "Read the message; a kernel that died or could not start is worth one regrade "
-             "(`--student … --force`) before you grade by hand.",
+    "unanswered": "Nothing: the answer cell is still the stub; it counts 0 and the total is "
+                  "computed.",
+    "error": "Nothing: the student's own code raised (or never set the answer); it counts 0.",
+    "timeout": "Nothing, usually: the student's own cell ran out of time and counts 0. If "
+               "correct code is slow, raise `--cell-timeout` and regrade with `--force`.",
+    "grading failed": "Not the student's doing (the kernel died, a given cell failed or ran out "
+                      "of time twice, the second time with 3x the limits). Regrade the student "
+                      "(`--student … --force`) when the machine is quiet, else grade by hand.",
     "missing cell": "The student deleted or retyped an answer cell: grade that item by hand in "
                     "formgrader, from the student's own cells.",
     "invalid notebook": "Ask the student for the file again, or repair it, then `autograder "

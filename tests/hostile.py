@@ -122,7 +122,7 @@ BASE = [
                             "normalized = " + RIGHT), "graded", FULL),
     Hostile("huge-output", q1("print('x' * 100_000_000)\nnormalized = " + RIGHT), "graded", FULL),
     Hostile("sys-exit", q1("normalized = " + RIGHT + "\nimport sys\nsys.exit()"), "graded", FULL),
-    Hostile("os-exit-kills-kernel", q1("import os\nos._exit(1)"), "error", None),
+    Hostile("os-exit-kills-kernel", q1("import os\nos._exit(1)"), "grading failed", None),
     Hostile("reads-source-and-gradebook", q1(
         "import os\nfor p in ['../../../source/vtdf/vtdf.ipynb', '../../source/vtdf/vtdf.ipynb',\n"
         "          '../../../gradebook.db', '{course}/gradebook.db', '{course}/source/vtdf/vtdf.ipynb',\n"

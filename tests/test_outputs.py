@@ -25,6 +25,7 @@ import pytest
 from autograder.assignments import ASSIGNMENTS, get
 from autograder.grading.results import (
     ERROR,
+    FAILED,
     GRADED,
     INVALID_NOTEBOOK,
     MANUAL,
@@ -34,6 +35,7 @@ from autograder.grading.results import (
     STATUSES,
     TAMPERED,
     TIMEOUT,
+    UNANSWERED,
     UNSANDBOXED,
     WRONG,
     ItemResult,
@@ -115,17 +117,30 @@ def _special(results: list[SubmissionResult]) -> None:
     r = vt["s00"]  # unreadable notebook: nothing graded
     r.status, r.items, r.message = INVALID_NOTEBOOK, [], "not valid JSON (line 3)"
 
-    r = vt["s01"]  # the whole notebook ran out of time
+    r = vt["s01"]  # the student's code ran the whole notebook out of time: zeros, a total
     r.status, r.message = TIMEOUT, "the notebook ran longer than 300 s"
     for i in r.items:
         if i.status != MANUAL:
-            i.status, i.score, i.value, i.mistake = TIMEOUT, None, None, None
+            i.status, i.score, i.value, i.mistake = TIMEOUT, 0.0, None, None
             i.message = "ran out of time"
 
-    r = vt["s02"]  # one answer raised
+    r = vt["s02"]  # one answer raised in the student's code: 0 for it, a total
     q3 = next(i for i in r.items if i.item == "q3_totals")
-    q3.status, q3.score, q3.value, q3.mistake = ERROR, None, None, None
+    q3.status, q3.score, q3.value, q3.mistake = ERROR, 0.0, None, None
     q3.message = "NameError: name 'layer_score' is not defined"
+
+    r = vt["s10"]  # not the student's doing (the kernel died twice): no score, for a person
+    r.status, r.message = FAILED, "the kernel stopped (crashed or exited), twice"
+    for i in r.items:
+        if i.status != MANUAL:
+            i.status, i.score, i.value, i.mistake = FAILED, None, None, None
+            i.message = "not graded: the kernel stopped (crashed or exited), twice"
+
+    r = vt["s11"]  # half done: the later answers are still the stubs
+    for i in r.items[len(r.items) // 2:]:
+        if i.status != MANUAL:
+            i.status, i.score, i.value, i.mistake = UNANSWERED, 0.0, None, None
+            i.message = "not answered: the cell still raises NotImplementedError"
 
     r = vt["s03"]  # a deleted answer cell
     q4 = next(i for i in r.items if i.item == "q4_ranks")
@@ -301,12 +316,14 @@ def test_feedback_says_what_could_not_be_graded_and_notes_neutrally(klass, feedb
     invalid = _page(course, "s00")
     assert "Total: <strong>not graded</strong>" in invalid
     assert "could not be opened" in invalid and "not valid JSON (line 3)" in invalid
+    failed = _page(course, "s10")
+    assert "Total: <strong>not graded</strong>" in failed and "not your doing" in failed
     timeout = _page(course, "s01")
-    assert "Total: <strong>not graded</strong>" in timeout and "ran out of time" in timeout
+    assert "Total: <strong>not graded</strong>" not in timeout and "ran out of time" in timeout
     error = _page(course, "s02")
     q3 = get("vtdf").check("q3_totals")
-    assert f"not graded / {q3.points + q3.format_points:g}" in error and "could not be graded" in error
-    assert "stopped with an error" in error
+    assert f"0 / {q3.points + q3.format_points:g}" in error and "stopped with an error" in error
+    assert "Not answered" in _page(course, "s11")
     assert "missing or was changed" in _page(course, "s03")
     tampered = _page(course, "s04")
     assert "second look" in tampered and "Under review" in tampered
@@ -413,9 +430,10 @@ def test_export_writes_the_four_files(exports):
 
 
 def test_grades_csv_has_nbgrader_export_columns_plus_status(exports):
-    """Are grades.csv's columns exactly those of `nbgrader export`, in order, plus status?"""
+    """Are grades.csv's columns exactly those of `nbgrader export`, in order, plus status and
+    lateness?"""
     header = exports["grades"].read_text(encoding="utf-8").splitlines()[0].split(",")
-    assert header == _nbgrader_keys() + ["status"]
+    assert header == _nbgrader_keys() + ["status", "late", "seconds_late"]
     assert header == list(GRADES_COLUMNS)
 
 
@@ -429,9 +447,11 @@ def test_grades_csv_leaves_ungradable_blank_never_zero(klass, roster, exports):
     def row(student, name="vtdf"):
         return rows[(name, student)]
 
-    for student, _status in (("s00", INVALID_NOTEBOOK), ("s01", TIMEOUT), ("s02", GRADED),
-                             ("s03", GRADED)):
+    for student in ("s00", "s03", "s10"):  # nothing to blame on the student: blank
         assert row(student)["score"] == row(student)["raw_score"] == "", student
+    for student in ("s01", "s02", "s11"):  # their own time-out, error, stubs: a total
+        assert float(row(student)["score"]) == pytest.approx(_vt(klass, student).score), student
+    assert row("s10")["status"].startswith("grading failed: q1_normalized")
     assert row("s00")["status"] == INVALID_NOTEBOOK
     assert row("s01")["status"].startswith("timeout: q1_normalized")
     assert "error: q3_totals" in row("s02")["status"]
@@ -506,8 +526,10 @@ def test_canvas_csv_is_importable_and_leaves_ungradable_blank(klass, roster, exp
     assert len(table) == len(roster)
     vt = table["vtdf (1234)"]
     assert vt.dtype.kind == "f"
-    for sid in ("s00", "s01", "s02", "s03"):
+    for sid in ("s00", "s03", "s10"):
         assert math.isnan(vt[roster[sid]["sis_id"]]), sid
+    for sid in ("s01", "s02", "s11"):
+        assert vt[roster[sid]["sis_id"]] == pytest.approx(_vt(klass, sid).score), sid
     assert math.isnan(table.loc["SIS9999", "vtdf (1234)"])
     assert vt["SIS0007"] == 0
     assert vt["SIS0020"] == pytest.approx(_vt(klass, "s20").score)
@@ -526,10 +548,12 @@ def test_results_json_round_trips(klass, exports):
 
 def test_submission_status_names_the_status_first():
     """Does the status text start with a status word a script can filter on?"""
-    items = [ItemResult("q1", GRADED, 1, 1), ItemResult("q2", TIMEOUT, None, 2),
+    items = [ItemResult("q1", GRADED, 1, 1), ItemResult("q2", FAILED, None, 2),
              ItemResult("q3", MANUAL, None, 3)]
     r = SubmissionResult("a", "tiny", GRADED, False, items)
-    assert submission_status(r) == "timeout: q2; needs manual grade: q3; unsandboxed"
+    assert submission_status(r) == "grading failed: q2; needs manual grade: q3; unsandboxed"
+    timed_out = replace(r, items=[items[0], ItemResult("q2", TIMEOUT, 0.0, 2)])
+    assert exportable_score(timed_out) == 1  # the student's own time-out counts 0
     assert submission_status(replace(r, items=items[:1], sandboxed=True)) == GRADED
     assert exportable_score(r) is None
     assert exportable_score(replace(r, items=[items[0], items[2]])) == 1
@@ -651,8 +675,9 @@ def test_needs_attention_lists_manual_and_review_items(klass):
     assert ("s08", "vtdf") not in listed  # hand grading done, nothing to review
     for student in ("s00", "s01", "s02", "s03", "s04", "s05", "s20"):
         assert (student, "vtdf") in listed, student
-    row = table[(table.student == "s02") & (table.assignment == "vtdf")].iloc[0]
-    assert "error: q3_totals" in row.review and next(iter(get("vtdf").manual)) in row.manual
+    row = table[(table.student == "s10") & (table.assignment == "vtdf")].iloc[0]
+    assert "grading failed: q1_normalized" in row.review
+    assert next(iter(get("vtdf").manual)) in row.manual
     assert table[(table.student == "s00")].iloc[0].submission == INVALID_NOTEBOOK
     decide = (table.review != "") | (table.submission != "")
     assert decide.iloc[:decide.sum()].all()  # what needs a decision comes first

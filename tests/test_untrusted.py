@@ -24,7 +24,7 @@ from nbgrader.api import Gradebook
 import autograder
 from autograder.assignments import ASSIGNMENTS
 from autograder.grading import pipeline
-from autograder.grading.results import GRADED, UNSANDBOXED
+from autograder.grading.results import GRADED, SCORED, UNSANDBOXED
 from autograder.grading.sandbox import Limits, _masked, _python_roots, probe, slot_uid
 from autograder.synthetic import solved, submit
 
@@ -141,8 +141,10 @@ def test_hostile_submission_gets_its_expected_status_and_score(batch, case):
     q1 = next(i for i in result.items if i.item == case.item)
     assert q1.status == case.q1, q1.message
     assert autograded(result) == case.score
-    if case.q1 not in ("graded", "wrong", "tampered"):
-        assert q1.score is None or case.q1 in ("error",), "an ungradable item must not be a zero"
+    if case.q1 in SCORED:  # what the student did (or did not do) is scored, zero included
+        assert q1.score is not None
+    else:
+        assert q1.score is None, "an item that was not the student's doing must not be a zero"
 
 
 @pytest.mark.parametrize("case", HOSTILE, ids=[c.name for c in HOSTILE])
@@ -228,16 +230,21 @@ def test_huge_output_is_truncated(batch):
 
 
 def test_gradebook_holds_no_plain_zero_for_ungradable_items(batch):
-    """Does an item that could not be graded wait for a person in formgrader, not count as 0?"""
+    """Does an item that could not be graded (the kernel died) wait for a person in formgrader,
+    not count as 0, while the student's own endless loop is a plain, unflagged 0?"""
     course, _, _ = batch
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-        nb = gb.find_submission_notebook("vtdf", "vtdf", "infinite-loop")
+        nb = gb.find_submission_notebook("vtdf", "vtdf", "os-exit-kills-kernel")
         grades = {g.name: g for g in nb.grades}
         assert grades["q1_normalized_values"].auto_score is None
         assert grades["q1_normalized_values"].needs_manual_grade
         assert nb.flagged
         comments = {c.name: c.auto_comment for c in nb.comments}
-        assert comments["q1_normalized"].startswith("[timeout]")
+        assert comments["q1_normalized"].startswith("[grading failed]")
+        loop = gb.find_submission_notebook("vtdf", "vtdf", "infinite-loop")
+        grades = {g.name: g for g in loop.grades}
+        assert grades["q1_normalized_values"].auto_score == 0 and not loop.flagged
+        assert {c.name: c.auto_comment for c in loop.comments}["q1_normalized"].startswith("[timeout]")
         ok = gb.find_submission_notebook("vtdf", "vtdf", "correct")
         assert ok.score == FULL and not ok.flagged  # manual answers not yet graded
 

@@ -19,15 +19,17 @@ from autograder.grading.execute import Execution
 from autograder.grading.prepare import ROLE, prepare
 from autograder.grading.results import (
     ERROR,
+    FAILED,
     GRADED,
     MANUAL,
     MISSING_CELL,
     TAMPERED,
     TIMEOUT,
+    UNANSWERED,
     UNSANDBOXED,
     WRONG,
 )
-from autograder.grading.verdict import judge
+from autograder.grading.verdict import grader_failure, judge
 from autograder.kernel_checks import snapshot
 from autograder.synthetic import solved, with_answer
 
@@ -200,7 +202,7 @@ def test_stderr_from_a_test_cell_counts_as_a_failed_test(world, prepared):
 
 @pytest.mark.parametrize("failed, status, score", [
     (set(), TAMPERED, 0.0),                                       # blocked, tests "passed"
-    ({"q3_totals_format", "q3_totals_values"}, ERROR, None),      # blocked, tests failed
+    ({"q3_totals_format", "q3_totals_values"}, FAILED, None),     # blocked, tests failed
 ])
 def test_no_snapshot_record(world, prepared, failed, status, score):
     """If the grader cannot read the answer, passing tests mean tampering, failing ones an
@@ -242,21 +244,22 @@ def test_a_cell_that_timed_out(world, prepared):
     answer = cells_of(prepared.nb, "answer", "q3_totals")[0]
     run = executed(prepared, world["right"], blocked={"q3_totals"}, timed_out={answer})
     got = verdicts(world, prepared, run)
-    assert (got["q3_totals"].status, got["q3_totals"].score) == (TIMEOUT, None)
+    assert (got["q3_totals"].status, got["q3_totals"].score) == (TIMEOUT, 0.0)  # the student's cell
     assert got["q4_ranks"].status == GRADED  # later cells ran
 
 
-@pytest.mark.parametrize("stop, status", [("deadline_at", TIMEOUT), ("died_at", ERROR)])
-def test_items_after_the_notebook_stopped(world, prepared, stop, status):
-    """The notebook limit reached, or the kernel dead, at the ranks' answer cell: items
-    before it are graded, it and every later item are not (score None)."""
+@pytest.mark.parametrize("stop, status, score", [("deadline_at", TIMEOUT, 0.0),
+                                                  ("died_at", FAILED, None)])
+def test_items_after_the_notebook_stopped(world, prepared, stop, status, score):
+    """The notebook limit reached in the student's ranks cell (their time: 0), or the kernel
+    dead there (not theirs to answer for: no score): items before it are graded."""
     at = cells_of(prepared.nb, "answer", "q4_ranks")[0]
     later = {c.id for c in A.checks[A.checks.index(A.check("q4_ranks")):]}
     got = verdicts(world, prepared, executed(prepared, world["right"], blocked=later, **{stop: at}))
     for item in ("q1_normalized", "q2_layer_scores", "q3_totals"):
         assert got[item].status == GRADED
     for item in later:
-        assert (got[item].status, got[item].score) == (status, None), item
+        assert (got[item].status, got[item].score) == (status, score), item
 
 
 def test_a_kernel_that_never_started(world, prepared):
@@ -264,7 +267,7 @@ def test_a_kernel_that_never_started(world, prepared):
                    start_error="kernel died before replying to kernel_info")
     got = verdicts(world, prepared, run)
     for check in A.checks:
-        assert (got[check.id].status, got[check.id].score) == (ERROR, None)
+        assert (got[check.id].status, got[check.id].score) == (FAILED, None)
     assert {got[m].status for m in A.manual} == {MANUAL}
 
 
@@ -429,3 +432,32 @@ def test_a_record_split_by_another_threads_print_is_still_read(world, prepared):
         nbformat.v4.new_output("stream", name="stdout", text=record[half:] + "\nmore\n")]
     r = verdicts(world, prepared, run)["q3_totals"]
     assert (r.status, r.score) == (GRADED, TOP["q3_totals"])
+
+
+# --- partial work and failures that are not the student's (issue 15) --------------------------
+
+
+def test_an_untouched_stub_is_unanswered_and_counts_zero(world, prepared):
+    namespace = {k: v for k, v in world["right"].items() if k != "totals"}
+    run = executed(prepared, namespace)
+    at, = cells_of(run.nb, "answer", "q3_totals")
+    run.nb.cells[at].outputs = [nbformat.v4.new_output(
+        "error", ename="NotImplementedError", evalue="", traceback=[])]
+    r = verdicts(world, prepared, run)["q3_totals"]
+    assert (r.status, r.score) == (UNANSWERED, 0.0)
+    assert r.cells == {"q3_totals_format": 0.0, "q3_totals_values": 0.0}  # the gradebook's zeros
+
+
+def test_only_the_graders_cells_make_a_grader_failure(world, prepared):
+    """A given cell that timed out or raised, or a snapshot cut off by the time limit, is the
+    grader's failure; the student's own cell timing out or raising is not."""
+    setup, = [i for i, c in enumerate(prepared.nb.cells) if notebooks.grade_id(c) == "setup"]
+    answer, = cells_of(prepared.nb, "answer", "q3_totals")
+    snap, = cells_of(prepared.nb, "snapshot", "q3_totals")
+    assert grader_failure(executed(prepared, world["right"])) is None
+    assert grader_failure(executed(prepared, world["right"], timed_out={answer})) is None
+    assert "'setup' ran out of time" in grader_failure(
+        executed(prepared, world["right"], timed_out={setup}))
+    assert "ran out of time" in grader_failure(executed(prepared, world["right"], deadline_at=snap))
+    raised = executed(prepared, world["right"], failed={"setup"})
+    assert "given cell 'setup' failed" in grader_failure(raised)

@@ -23,11 +23,21 @@ from nbgrader.api import (
     SubmittedAssignment,
     SubmittedNotebook,
 )
+from nbgrader.plugins import BasePlugin
 from nbgrader.utils import parse_utc
 from sqlalchemy.exc import SAWarning, SQLAlchemyError
 
 from autograder.assignments import get
-from autograder.grading.results import GRADED, MANUAL, WRONG, SubmissionResult
+from autograder.grading import late
+from autograder.grading.results import (
+    GRADED,
+    MANUAL,
+    TAMPERED,
+    UNGRADABLE,
+    UNSANDBOXED,
+    WRONG,
+    SubmissionResult,
+)
 from autograder.nbgrader_run import put_alembic_on_path
 from autograder.utils import parse_time
 
@@ -87,15 +97,24 @@ def opened(url: str, course_id: str = "default_course") -> Iterator[Gradebook]:
         raise GradebookError(f"gradebook {shown(url)}: {reason} — {hint}") from None
 
 
-def record(gb: Gradebook, result: SubmissionResult) -> None:
-    """One submission's grades, comments and flag, committed together with the submission
-    itself in one transaction: a grader killed halfway leaves no submission with empty scores
-    (nbgrader's own update_or_create_submission commits the empty submission first)."""
+def record(gb: Gradebook, result: SubmissionResult, late_plugin: BasePlugin | None = None) -> None:
+    """One submission's grades, comments, flag and late penalty, committed together with the
+    submission itself in one transaction: a grader killed halfway leaves no submission with
+    empty scores (nbgrader's own update_or_create_submission commits the empty submission first).
+
+    The penalty is the one nbgrader's autograde would store (see `late`): `late_plugin`, else
+    the plugin configured by the course whose SQLite gradebook this is. `result.late`,
+    `seconds_late` and `late_penalty` are set to what was stored, so the ledger and the exports
+    written from the result say the same as the gradebook."""
     a = get(result.assignment)
     try:
         notebook = _submitted_notebook(gb, result, Path(a.notebook).stem)
         _write(notebook, result)
+        if late_plugin is None:
+            late_plugin = late.course_plugin(late.course_of_gradebook(str(gb.engine.url)))
+        seconds, penalty = late.assess(gb, notebook, late_plugin)
         gb.db.commit()
+        result.late, result.seconds_late, result.late_penalty = seconds > 0, seconds, penalty
     except BaseException:
         gb.db.rollback()
         raise
@@ -152,7 +171,8 @@ def _write(notebook: SubmittedNotebook, result: SubmissionResult) -> None:
         elif item.item in grades and item.score is None:  # a hand-graded cell that went missing
             grades[item.item].needs_manual_grade = True
             grades[item.item].auto_score = None
-    notebook.flagged = any(i.status not in (GRADED, WRONG, MANUAL) for i in result.items)
+    # flagged for a person: what was not graded, tampering, runs outside the sandbox
+    notebook.flagged = any(i.status in (*UNGRADABLE, TAMPERED, UNSANDBOXED) for i in result.items)
 
 
 def with_hand_grades(results: list[SubmissionResult], url: str,

@@ -31,8 +31,8 @@ from nbgrader.api import Gradebook
 from tqdm import tqdm
 
 from autograder.assignments import get
-from autograder.grading import gradebook, intake
-from autograder.grading.results import ERROR, NOT_GRADED, SubmissionResult, from_dict
+from autograder.grading import fonts, gradebook, intake, late
+from autograder.grading.results import FAILED, NOT_GRADED, SubmissionResult, from_dict
 from autograder.grading.sandbox import Limits, SandboxUnavailable, claim_slot, die_with_parent, probe
 from autograder.grading.worker import Job, grade, whole
 from autograder.utils import atomic_write, printable
@@ -167,7 +167,7 @@ def _grade_job(job: Job, limits: Limits, sandboxed: bool):
 def _crashed(job: Job, exc: BaseException, sandboxed: bool) -> SubmissionResult:
     """The grader itself failed on this submission: say so, grade nothing as zero."""
     why = f"the grader failed on this submission ({exc.__class__.__name__}: {exc}); regrade it"
-    return whole(job, ERROR, why, sandboxed)
+    return whole(job, FAILED, why, sandboxed)
 
 
 def not_graded(job: Job) -> SubmissionResult:
@@ -176,14 +176,15 @@ def not_graded(job: Job) -> SubmissionResult:
     return whole(job, NOT_GRADED, "this version came in after the last grading run", sandboxed=True)
 
 
-def _store(course: Path, gb: Gradebook, job: Job, result: SubmissionResult, graded: str | None):
+def _store(course: Path, gb: Gradebook, job: Job, result: SubmissionResult, graded: str | None,
+           late_plugin=None):
     folder = course / "autograded" / job.student / job.assignment
     folder.mkdir(parents=True, exist_ok=True)
     if graded is not None:
         atomic_write(folder / get(job.assignment).notebook, graded)
     if job.timestamp:
         atomic_write(folder / "timestamp.txt", job.timestamp)
-    gradebook.record(gb, result)  # committed before the ledger: a kill in between regrades
+    gradebook.record(gb, result, late_plugin)  # committed before the ledger: a kill in between regrades
     write_ledger(course, job, result)
 
 
@@ -207,6 +208,8 @@ def grade_class(course: Path, assignments: list[str] | None = None,
         bar = tqdm(total=len(work.todo), unit="submission", disable=not sys.stderr.isatty(),
                    desc="grading")
         url, course_id = gradebook.course_gradebook(course)
+        plugin = late.course_plugin(course)  # a misspelt late policy fails before any kernel runs
+        fonts.font_cache()  # built once here; the forked workers inherit it
         with ProcessPoolExecutor(workers, initializer=die_with_parent) as pool, \
                 gradebook.opened(db or url, course_id) as gb:
             futures = {pool.submit(_grade_job, job, limits, sandbox): job for job in work.todo}
@@ -216,7 +219,7 @@ def grade_class(course: Path, assignments: list[str] | None = None,
                     result, graded = future.result()
                 except Exception as exc:  # one bad submission never stops the batch
                     result, graded = _crashed(job, exc, sandbox), None
-                _store(course, gb, job, result, graded)
+                _store(course, gb, job, result, graded, plugin)
                 results.append(result)
                 score = "—" if result.score is None else f"{result.score:g}"
                 if bar.disable:

@@ -1,8 +1,11 @@
 """What grading produces: one status and score per item of every submission.
 
 These records are what the gradebook, feedback, exports and the report are written from.
-A status says how an item ended; only the SCORED statuses carry a score the student earned.
-The others could not be graded (or not yet) and are never exported as a plain zero.
+A status says how an item ended. What the student did (or did not do) is scored, zero included:
+a wrong answer, an untouched stub, their own code's error or endless loop. What was not the
+student's doing (an unreadable file, a dead kernel, a failure in a cell they cannot edit, the
+grader's own failure) leaves the item without a score, for a person; it is never exported as a
+plain zero.
 """
 
 from __future__ import annotations
@@ -15,8 +18,10 @@ from typing import Any
 
 GRADED = "graded"            # checked; earned its points
 WRONG = "wrong"              # checked; lost points (diagnosis in `message`)
-TIMEOUT = "timeout"          # the cell or the notebook ran out of time
-ERROR = "error"              # the student's code raised, or the kernel died, before the answer existed
+UNANSWERED = "unanswered"    # the answer cell is still the stub (raises NotImplementedError): 0
+ERROR = "error"              # the student's own code raised (or never set the answer): 0
+TIMEOUT = "timeout"          # the student's cell (or notebook) ran out of time: 0
+FAILED = "grading failed"    # not the student's doing: dead kernel, sandbox or locked-cell failure
 MISSING_CELL = "missing cell"  # the answer or test cell was deleted or changed type
 INVALID_NOTEBOOK = "invalid notebook"  # unreadable file: not JSON, empty, wrong nbformat
 TAMPERED = "tampered"        # the in-kernel format test passed what the outside check rejects,
@@ -25,9 +30,11 @@ UNSANDBOXED = "unsandboxed"  # graded without the sandbox (instructor's explicit
 MANUAL = "needs manual grade"  # written answers, graded by hand in formgrader
 NOT_GRADED = "submitted, not graded"  # in submitted/, but new or changed since the last grading
 
-STATUSES = (GRADED, WRONG, TIMEOUT, ERROR, MISSING_CELL, INVALID_NOTEBOOK, TAMPERED,
-            UNSANDBOXED, MANUAL, NOT_GRADED)
-SCORED = (GRADED, WRONG, TAMPERED, UNSANDBOXED)  # statuses whose score is a real grade
+STATUSES = (GRADED, WRONG, UNANSWERED, ERROR, TIMEOUT, FAILED, MISSING_CELL, INVALID_NOTEBOOK,
+            TAMPERED, UNSANDBOXED, MANUAL, NOT_GRADED)
+# statuses whose score is a real grade (zero included)
+SCORED = (GRADED, WRONG, UNANSWERED, ERROR, TIMEOUT, TAMPERED, UNSANDBOXED)
+UNGRADABLE = (FAILED, MISSING_CELL, INVALID_NOTEBOOK)  # need a person before a grade
 
 
 @dataclass
@@ -54,6 +61,8 @@ class SubmissionResult:
     late: bool = False
     seconds: float = 0.0    # wall time of the run
     message: str = ""       # notebook-level problem, e.g. "not valid JSON (line 3)"
+    seconds_late: float = 0.0  # past the due date plus extension, from the gradebook (late.py)
+    late_penalty: float = 0.0  # points the course's nbgrader late plugin took (late.py)
 
     @property
     def score(self) -> float | None:

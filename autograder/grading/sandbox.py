@@ -149,8 +149,14 @@ def bwrap_prefix(work: Path, uid: int | None, binds: tuple[Path, ...] = (),
              "--hostname", "sandbox"]
     first, then = writable(work, disk_bytes)
     args += first
-    for path in ("/usr", "/bin", "/lib", "/lib64", "/lib32", "/etc/alternatives",
-                 "/etc/ld.so.cache", "/etc/localtime", "/etc/ssl"):
+    # /etc/fonts and fontconfig's cache: without them fontconfig (which matplotlib runs to
+    # list fonts) prints "Fontconfig error" into the student's output.
+    system = ("/usr", "/bin", "/lib", "/lib64", "/lib32", "/etc/alternatives", "/etc/ld.so.cache",
+              "/etc/localtime", "/etc/ssl", "/etc/fonts", "/var/cache/fontconfig")
+    # As root bwrap makes the folders leading to these 0700: the kernel's uid could not reach them.
+    for folder in sorted({str(p) for s in system for p in Path(s).parents} - {"/"}, key=len):
+        args += ["--perms", "0755", "--dir", folder]
+    for path in system:
         args += ["--ro-bind-try", path, path]
     roots = _python_roots()
     targets = [*roots, *map(str, binds), str(work), GIVEN]

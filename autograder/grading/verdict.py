@@ -17,11 +17,13 @@ from autograder.grading.execute import Execution
 from autograder.grading.prepare import ROLE, TOP, Prepared, grade_id
 from autograder.grading.results import (
     ERROR,
+    FAILED,
     GRADED,
     MANUAL,
     MISSING_CELL,
     TAMPERED,
     TIMEOUT,
+    UNANSWERED,
     UNSANDBOXED,
     WRONG,
     ItemResult,
@@ -70,16 +72,34 @@ def _snapshot(cell: NotebookNode, nonce: str, item: str) -> dict | None:
     return None
 
 
-def _stopped(index: int, run: Execution) -> tuple[str, str] | None:
-    """Why the cell at `index` never produced a result, if it did not."""
+def _stopped(index: int, run: Execution) -> tuple[str, float | None, str] | None:
+    """Why the cell at `index` never produced a result, if it did not: a status, its score
+    (0 when the student's own cell used up the time, None when it was not their doing)."""
     if run.start_error:
-        return ERROR, "the notebook's kernel could not start"
+        return FAILED, None, "the notebook's kernel could not start"
     if index in run.timed_out:
-        return TIMEOUT, "this cell ran out of time"
+        return TIMEOUT, 0.0, "this cell ran out of time"
     if run.deadline_at is not None and index >= run.deadline_at:
-        return TIMEOUT, "the notebook ran out of time before this point"
+        return TIMEOUT, 0.0, "the notebook ran out of time before this point"
     if run.died_at is not None and index >= run.died_at:
-        return ERROR, "the kernel stopped (crashed or exited) before this point"
+        return FAILED, None, "the kernel stopped (crashed or exited) before this point"
+    return None
+
+
+def grader_failure(run: Execution) -> str | None:
+    """Why this run says nothing about the student, if it does not: a cell the student cannot
+    edit (setup, checks, a test, a snapshot) timed out, or stopped the notebook's time, or a
+    given cell (setup, checks import) raised. Such a failure is the grader's (a busy machine,
+    a broken release), never charged to the student."""
+    for index, cell in enumerate(run.nb.cells):
+        role = cell.metadata.get(ROLE, {})
+        if role.get("role") not in ("locked", "snapshot"):
+            continue
+        gid = grade_id(cell) or role.get("role")
+        if index in run.timed_out or index == run.deadline_at:
+            return f"the grader's cell {gid!r} ran out of time"
+        if role.get("role") == "locked" and role.get("item") is None and _failed(cell):
+            return f"the given cell {gid!r} failed: {_error_of(cell) or 'it wrote to stderr'}"
     return None
 
 
@@ -112,7 +132,7 @@ def _judge_check(assignment: Assignment, check, prepared: Prepared, run: Executi
     stopped = _stopped(answer[0][0], run) if answer else None
     stopped = stopped or (None if record else _stopped(at, run))
     if stopped:
-        return ItemResult(check.id, stopped[0], None, top, stopped[1])
+        return ItemResult(check.id, stopped[0], stopped[1], top, stopped[2])
     tests = _format_cells(nb, check.id)
     passed_inside = bool(tests) and not any(_failed(c) for _, c in tests)
     if record is None:  # the snapshot was blocked or forged
@@ -121,10 +141,13 @@ def _judge_check(assignment: Assignment, check, prepared: Prepared, run: Executi
                               "the notebook's own tests passed but the grader could not read "
                               "the answer: the checks were changed or bypassed.",
                               in_kernel_passed=True)
-        return ItemResult(check.id, ERROR, None, top,
+        return ItemResult(check.id, FAILED, None, top,
                           "the grader could not read this answer " + _error_of(probe))
     if not record.get("defined"):
         why = _error_of(answer[0][1]) if answer else ""
+        if why.startswith("NotImplementedError"):
+            return ItemResult(check.id, UNANSWERED, 0.0, top,
+                              "not answered: the cell still raises NotImplementedError")
         return ItemResult(check.id, ERROR, 0.0, top,
                           f"`{check.variable}` is not defined"
                           + (f": the answer cell raised {why}" if why else
@@ -174,9 +197,12 @@ def judge(assignment: Assignment, prepared: Prepared, run: Execution, key: dict,
         try:
             item = _judge_check(assignment, check, prepared, run, key, inputs, earlier, sandboxed)
         except Exception as exc:  # one answer the checker cannot handle spoils only itself
-            item = ItemResult(check.id, ERROR, None, check.points + check.format_points,
+            item = ItemResult(check.id, FAILED, None, check.points + check.format_points,
                               f"the grader could not judge this answer ({exc.__class__.__name__}); "
                               "a person should look at it")
+        if item.score == 0 and not item.cells:  # a zero the student earned: each grade cell at 0
+            item = replace(item, cells={f"{check.id}_format": 0.0,
+                                        **({f"{check.id}_values": 0.0} if check.hidden else {})})
         earlier[check.id] = item.mistake
         why = prepared.tampered.get(check.id) or prepared.tampered.get(TOP)
         results.append(_tampered(item, why) if why and item.score is not None else item)

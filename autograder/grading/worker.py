@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -14,12 +14,21 @@ from nbformat import NotebookNode
 
 from autograder import notebooks
 from autograder.assignments import get
-from autograder.grading.execute import execute
-from autograder.grading.prepare import ROLE, InvalidNotebook, load_submission, prepare
-from autograder.grading.results import ERROR, GRADED, INVALID_NOTEBOOK, TIMEOUT, ItemResult, SubmissionResult
+from autograder.grading import fonts
+from autograder.grading.execute import Execution, execute
+from autograder.grading.prepare import ROLE, InvalidNotebook, Prepared, load_submission, prepare
+from autograder.grading.results import (
+    FAILED,
+    GRADED,
+    INVALID_NOTEBOOK,
+    MANUAL,
+    TIMEOUT,
+    ItemResult,
+    SubmissionResult,
+)
 from autograder.grading.sandbox import Limits, claim_slot, slot_uid
 from autograder.grading.sanitize import clean_notebook
-from autograder.grading.verdict import judge
+from autograder.grading.verdict import grader_failure, judge
 from autograder.paths import KERNEL_CHECKS
 
 
@@ -50,9 +59,47 @@ def whole(job: Job, status: str, reason: str, sandboxed: bool) -> SubmissionResu
                             job.timestamp, job.late, message=reason)
 
 
+RETRY_FACTOR = 3  # the one retry after a failure that was not the student's gets 3x the time
+
+
+def _execute(job: Job, prepared: Prepared, limits: Limits, sandboxed: bool,
+             slot: int | None) -> Execution:
+    """One run of the prepared notebook in a fresh scratch folder."""
+    a = get(job.assignment)
+    base = Path(tempfile.mkdtemp(prefix="paradox-grade-"))
+    try:
+        work = base / "work"
+        release = job.course / "release" / a.name
+        shutil.copytree(release, work, ignore=shutil.ignore_patterns(a.notebook, "__pycache__"))
+        # The grader's own checks, whatever the release or the student holds.
+        shutil.copyfile(KERNEL_CHECKS, work / "checks.py")
+        fonts.seed(work)  # matplotlib's font cache, warm: no kernel rebuilds it
+        for _attempt in range(2):  # a kernel that fails to start gets one more try
+            run = execute(nbformat.from_dict(prepared.nb), base, work, limits, sandboxed=sandboxed,
+                          uid=slot_uid(claim_slot() if slot is None else slot) if sandboxed else None)
+            if not run.start_error:
+                break
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+    return run
+
+
+def _not_theirs(run: Execution) -> str | None:
+    """Why a run says nothing about the student's work, if so (see verdict.grader_failure)."""
+    if run.start_error:
+        return f"the kernel could not start ({run.start_error})"
+    if run.died_at is not None:
+        return "the kernel stopped (crashed or exited)"
+    return grader_failure(run)
+
+
 def grade(job: Job, limits: Limits, *, sandboxed: bool, slot: int | None = None
           ) -> tuple[SubmissionResult, NotebookNode | None]:
-    """The result, and the executed notebook (grader's cells removed) for autograded/."""
+    """The result, and the executed notebook (grader's cells removed) for autograded/.
+
+    A run that failed for a reason not the student's doing (a given cell timed out on a busy
+    machine, the kernel died) is run once more with RETRY_FACTOR times the limits; if it fails
+    again, its items are marked FAILED, without a score, for a person."""
     a = get(job.assignment)
     key, inputs, source = _key(job.course, job.assignment)
     started = time.monotonic()
@@ -61,36 +108,29 @@ def grade(job: Job, limits: Limits, *, sandboxed: bool, slot: int | None = None
     except (InvalidNotebook, OSError) as exc:
         return whole(job, INVALID_NOTEBOOK, str(exc), sandboxed), None
     prepared = prepare(submitted, source, a)
-    base = Path(tempfile.mkdtemp(prefix="paradox-grade-"))
-    try:
-        work = base / "work"
-        release = job.course / "release" / a.name
-        shutil.copytree(release, work, ignore=shutil.ignore_patterns(a.notebook, "__pycache__"))
-        # The grader's own checks, whatever the release or the student holds.
-        shutil.copyfile(KERNEL_CHECKS, work / "checks.py")
-        for _attempt in range(2):  # a kernel that fails to start gets one more try
-            run = execute(nbformat.from_dict(prepared.nb), base, work, limits, sandboxed=sandboxed,
-                          uid=slot_uid(claim_slot() if slot is None else slot) if sandboxed else None)
-            if not run.start_error:
-                break
-    finally:
-        shutil.rmtree(base, ignore_errors=True)
+    run = _execute(job, prepared, limits, sandboxed, slot)
+    note = ""
+    failure = _not_theirs(run)
+    if failure:
+        longer = replace(limits, cell_seconds=limits.cell_seconds * RETRY_FACTOR,
+                         notebook_seconds=limits.notebook_seconds * RETRY_FACTOR)
+        prepared = prepare(submitted, source, a)  # a fresh nonce for the fresh run
+        run = _execute(job, prepared, longer, sandboxed, slot)
+        note, failure = f"graded on a second run ({failure} on the first)", _not_theirs(run)
     items = judge(a, prepared, run, key, inputs, sandboxed=sandboxed)
-    stuck = [i.status for i in items if i.status in (TIMEOUT, ERROR) and i.score is None]
-    status = GRADED
-    if run.start_error:
-        status = ERROR
-    elif run.deadline_at is not None or (stuck and all(s == TIMEOUT for s in stuck)):
-        status = TIMEOUT if stuck else GRADED
-    elif run.died_at is not None:
-        status = ERROR
+    if failure:
+        why = (f"not graded: {failure}, twice (the second time with {RETRY_FACTOR}x the time); "
+               "not the student's doing: a person should look at it")
+        items = [i if i.status == MANUAL else replace(i, status=FAILED, score=None, message=why)
+                 for i in items]
+        note = why
+    status = (FAILED if any(i.status == FAILED for i in items)
+              else TIMEOUT if run.deadline_at is not None else GRADED)
     result = SubmissionResult(job.student, job.assignment, status, sandboxed, items,
-                              job.timestamp, job.late, time.monotonic() - started,
-                              message=run.start_error)
+                              job.timestamp, job.late, time.monotonic() - started, message=note)
     graded = run.nb
     graded.cells = [c for c in graded.cells if c.metadata.get(ROLE, {}).get("role") != "snapshot"]
     for cell in graded.cells:
         cell.metadata.pop(ROLE, None)
     # Instructors open this in formgrader: no student HTML/JS may run in their browser.
     return result, clean_notebook(graded)
-

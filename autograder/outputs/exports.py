@@ -1,19 +1,27 @@
 """Grades for other programs: an nbgrader-style CSV, a per-item CSV, a Canvas import and JSON.
 
 What can be exported as a number is decided in one place, `exportable_score`: a submission
-gets a score only when everything that could be autograded was. A notebook that could not be
-run, or an item that timed out, raised, lost its cell or failed the outside check, leaves the
-score BLANK and says why in `status`; it is never written as a plain zero. Items that await
+gets a score when everything the student did was judged: a wrong answer, an untouched stub,
+the student's own error or endless loop count 0. A notebook that could not be read or run, or
+an item that failed for a reason not the student's doing (a dead kernel, a failure in a locked
+cell, a lost cell), leaves the score BLANK and says why in `status`; it is never written as a
+plain zero. Items that await
 hand grading are the exception, since every assignment has some: by default the score of the
 autograded part is exported and `status` says which points are still pending
 (`pending_manual="blank"` leaves those scores blank too).
 
 Files written into `out_dir`:
 
-    grades.csv    nbgrader export columns, plus `status`; one row per student and assignment
-    items.csv     student, assignment, item, status, score, max_score, mistake, message
+    grades.csv    nbgrader export columns, plus `status`, `late` (yes/no) and `seconds_late`;
+                  one row per student and assignment. As in `nbgrader export`, `raw_score` is
+                  before the late penalty, `late_submission_penalty` is the penalty the course's
+                  nbgrader late plugin gave (`autograder.grading.late`) and `score` is after it
+    items.csv     student, assignment, item, status, score, max_score, mistake, message, late;
+                  item scores are before the late penalty, which is the submission's, not an
+                  item's (grades.csv has it)
     canvas.csv    Canvas gradebook import: Student, ID, SIS User ID, SIS Login ID, Section, then
-                  one column per assignment; second row "Points Possible"
+                  one column per assignment (the score after the late penalty); second row
+                  "Points Possible"
     results.json  every record, for scripts (`autograder.grading.results.read_results`)
 
 Every CSV cell goes through `csv_cell`: text a spreadsheet would run as a formula (it starts
@@ -32,16 +40,13 @@ from pathlib import Path
 from typing import Any
 
 from autograder.grading.results import (
-    ERROR,
     GRADED,
-    INVALID_NOTEBOOK,
     MANUAL,
-    MISSING_CELL,
     NOT_GRADED,
     SCORED,
     STATUSES,
     TAMPERED,
-    TIMEOUT,
+    UNGRADABLE,
     UNSANDBOXED,
     WRONG,
     SubmissionResult,
@@ -53,14 +58,13 @@ from autograder.utils import FORMULA_START
 NBGRADER_COLUMNS = ("assignment", "duedate", "timestamp", "student_id", "last_name",
                     "first_name", "email", "raw_score", "late_submission_penalty", "score",
                     "max_score")
-GRADES_COLUMNS = NBGRADER_COLUMNS + ("status",)
+GRADES_COLUMNS = NBGRADER_COLUMNS + ("status", "late", "seconds_late")
 ITEM_COLUMNS = ("student", "assignment", "item", "status", "score", "max_score", "mistake",
-                "message")
+                "message", "late")
 CANVAS_ID_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 POINTS_POSSIBLE = "Points Possible"
 
 NOT_SUBMITTED = "not submitted"  # a student on the roster with no submission
-UNGRADABLE = (TIMEOUT, ERROR, MISSING_CELL, INVALID_NOTEBOOK)  # need a person before a grade
 REVIEW = UNGRADABLE + (TAMPERED,)  # items an instructor should look at
 PENDING_MANUAL = ("partial", "blank")
 
@@ -118,9 +122,10 @@ def max_points(results: Iterable[SubmissionResult], assignment: str) -> float:
 def exportable_score(result: SubmissionResult, pending_manual: str = "partial") -> float | None:
     """The score to export, or None (blank) when the submission could not be fully graded.
 
-    None when the notebook as a whole was not graded, when any item timed out, raised, lost
-    its cell or could not be read, or when nothing was scored. Items awaiting a hand grade
-    count as not yet earned ("partial") or blank the score ("blank").
+    None when the notebook as a whole was not graded, when any item could not be graded for a
+    reason that was not the student's doing (a failure, a lost cell, an unreadable file), or
+    when nothing was scored; unanswered items, the student's own errors and time-outs count 0.
+    Items awaiting a hand grade count as not yet earned ("partial") or blank the score ("blank").
     """
     if pending_manual not in PENDING_MANUAL:
         raise ValueError(f"pending_manual must be one of {PENDING_MANUAL}, not {pending_manual!r}")
@@ -131,6 +136,16 @@ def exportable_score(result: SubmissionResult, pending_manual: str = "partial") 
     if pending_manual == "blank" and any(i.status == MANUAL for i in result.items):
         return None
     return result.score
+
+
+def after_penalty(score: float | None, result: SubmissionResult) -> float | None:
+    """An exported score less the submission's late penalty, never below 0 (`nbgrader export`'s
+    `max(0, score - penalty)`); blank stays blank."""
+    return None if score is None else max(0.0, score - result.late_penalty)
+
+
+def _yes_no(flag: bool) -> str:
+    return "yes" if flag else "no"
 
 
 def submission_status(result: SubmissionResult) -> str:
@@ -232,11 +247,14 @@ def grade_rows(results: list[SubmissionResult], students: dict | None = None,
                 "first_name": _text(info.get("first_name")),
                 "email": _text(info.get("email")),
                 "raw_score": _num(score),
-                # nbgrader's late penalty lives in its gradebook; none is applied here.
-                "late_submission_penalty": "" if score is None else "0",
-                "score": _num(score),
+                # the penalty the gradebook holds (gradebook.record, late.with_penalties)
+                "late_submission_penalty": "" if score is None or r is None
+                else _num(r.late_penalty),
+                "score": _num(after_penalty(score, r) if r is not None else None),
                 "max_score": _num(possible),
                 "status": submission_status(r) if r is not None else NOT_SUBMITTED,
+                "late": _yes_no(r.late) if r is not None else "",
+                "seconds_late": _num(r.seconds_late) if r is not None else "",
             })
     return rows
 
@@ -251,7 +269,7 @@ def item_rows(results: list[SubmissionResult]) -> list[dict]:
                 "status": i.status,
                 "score": _num(i.score if i.status in SCORED else None),
                 "max_score": _num(i.max_score), "mistake": _text(i.mistake),
-                "message": i.message,
+                "message": i.message, "late": _yes_no(r.late),
             })
     return rows
 
@@ -284,7 +302,8 @@ def canvas_rows(results: list[SubmissionResult], students: dict | None = None,
         scores = []
         for n in names:
             r = by_key.get((sid, n))
-            scores.append(_num(exportable_score(r, pending_manual) if r is not None else None))
+            scores.append(_num(after_penalty(exportable_score(r, pending_manual), r)
+                               if r is not None else None))
         rows.append([display, _text(info.get("canvas_id", info.get("id"))),
                      _text(info.get("sis_id")),
                      _text(info.get("login_id", info.get("sis_login_id", sid))),

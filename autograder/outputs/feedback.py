@@ -4,6 +4,8 @@ Unlike nbgrader's own feedback (the graded notebook, hidden tests included), a p
 what a student may see: per item the points, the status in plain words and the diagnostic
 message. It never shows the student's value, an expected value or any test code, so a correct
 answer cannot be read off someone else's page. All text goes through Jinja2's autoescaping.
+A late submission's page says how late and the penalty the course's nbgrader late plugin gave
+(`autograder.grading.late`), and its total is after that penalty.
 
 Pages go where nbgrader's `generate_feedback` puts them,
 `<course>/feedback/<student>/<assignment>/<notebook stem>.html`, so `nbgrader release_feedback`
@@ -14,6 +16,7 @@ hash of the secret): they are copied from `autograded/` (else `submitted/`) when
 
 from __future__ import annotations
 
+import math
 import re
 import shutil
 from pathlib import Path
@@ -22,6 +25,7 @@ from jinja2 import Environment
 
 from autograder.grading.results import (
     ERROR,
+    FAILED,
     GRADED,
     INVALID_NOTEBOOK,
     MANUAL,
@@ -30,6 +34,7 @@ from autograder.grading.results import (
     SCORED,
     TAMPERED,
     TIMEOUT,
+    UNANSWERED,
     UNSANDBOXED,
     WRONG,
     ItemResult,
@@ -41,8 +46,11 @@ from autograder.outputs.exports import _num, assignment_title, latest, registry_
 STUDENT_STATUS = {
     GRADED: ("Correct", "ok"),
     WRONG: ("Not yet correct", "wrong"),
-    TIMEOUT: ("Not graded: the code ran out of time", "ungraded"),
-    ERROR: ("Not graded: the code stopped with an error before this answer was set", "ungraded"),
+    UNANSWERED: ("Not answered", "wrong"),
+    ERROR: ("No points: your code stopped with an error before this answer was set", "wrong"),
+    TIMEOUT: ("No points: the code ran out of time", "wrong"),
+    FAILED: ("Not graded yet: the grader could not run this part (not your doing); your "
+             "instructor will look at it", "ungraded"),
     MISSING_CELL: ("Not graded: the answer cell is missing or was changed", "ungraded"),
     INVALID_NOTEBOOK: ("Not graded: the notebook file could not be opened", "ungraded"),
     TAMPERED: ("Under review by your instructor", "review"),
@@ -100,6 +108,26 @@ def _points(item: ItemResult) -> str:
     return f"not graded / {_num(item.max_score)}"
 
 
+def _plural(number: float, unit: str) -> str:
+    return f"{_num(number)} {unit}" + ("" if number == 1 else "s")
+
+
+def lateness(result: SubmissionResult) -> str:
+    """"On time", or e.g. "Submitted 26 hours late; penalty 5.4 points" (the penalty the
+    course's nbgrader late plugin gave; "Submitted late" when how late is not known)."""
+    if not result.late:
+        return "On time"
+    if result.seconds_late <= 0:
+        return "Submitted late"
+    if result.seconds_late < 3600:
+        when = _plural(math.ceil(result.seconds_late / 60), "minute")
+    else:
+        when = _plural(round(result.seconds_late / 3600, 1), "hour")
+    penalty = (f"penalty {_plural(result.late_penalty, 'point')}" if result.late_penalty
+               else "no penalty")
+    return f"Submitted {when} late; {penalty}"
+
+
 def page_context(result: SubmissionResult) -> dict:
     """Everything the page shows, as plain strings and numbers (no values, no key)."""
     rows = []
@@ -118,6 +146,8 @@ def page_context(result: SubmissionResult) -> dict:
         total = "not graded"
     elif score is None:
         total = "pending" if pending else "not graded"
+    elif result.late_penalty:
+        total = f"{_num(max(0.0, score - result.late_penalty))} / {_num(result.max_score)}"
     else:
         total = f"{_num(score)} / {_num(result.max_score)}"
     notes = []
@@ -136,6 +166,8 @@ def page_context(result: SubmissionResult) -> dict:
         "student": result.student,
         "timestamp": result.timestamp or "unknown",
         "late": result.late,
+        "lateness": lateness(result),
+        "before_penalty": _num(score) if score is not None and result.late_penalty else None,
         "total": total,
         "max_score": _num(result.max_score),
         "pending": _num(pending) if pending else None,
@@ -178,9 +210,10 @@ td .id { display: block; color: #57606a; font-size: .8rem; font-family: monospac
 <h1>{{ title }}</h1>
 <p class="meta"><span>Student: <strong>{{ student }}</strong></span>
 <span>Submitted: {{ timestamp }}</span>
-{% if late %}<span class="late">Submitted late</span>{% else %}<span>On time</span>{% endif %}</p>
+{% if late %}<span class="late">{{ lateness }}</span>{% else %}<span>{{ lateness }}</span>{% endif %}</p>
 <div class="total">Total: <strong>{{ total }}</strong>\
 {% if total == "pending" %} (out of {{ max_score }}){% endif %}
+{% if before_penalty %}<small>{{ before_penalty }} points before the late penalty.</small>{% endif %}
 {% if pending %}\
 <small>{{ pending }} points are pending: your instructor grades those answers by hand.</small>{% endif %}
 {% if ungraded %}<small>{{ ungraded }} points could not be graded; see the items below.</small>{% endif %}
