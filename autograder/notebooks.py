@@ -49,8 +49,12 @@ def write(nb: NotebookNode, path: Path) -> bool:
     return True
 
 
-def grade_id(cell: NotebookNode) -> str | None:
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+def grade_id(cell) -> str | None:
+    """A cell's nbgrader grade id, or None, whatever a submission put in its metadata."""
+    meta = cell.get("metadata") if isinstance(cell, dict) else None
+    nb_meta = meta.get("nbgrader") if isinstance(meta, dict) else None
+    gid = nb_meta.get("grade_id") if isinstance(nb_meta, dict) else None
+    return gid if isinstance(gid, str) and gid else None
 
 
 def find(nb: NotebookNode, cell_id: str) -> int | None:

@@ -15,25 +15,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from autograder import notebooks
 from autograder.assignments import ORDER
 from autograder.demo import copy_course
 from autograder.grading.pipeline import grade_class
 from autograder.grading.sandbox import Limits
 from autograder.release import build_release
-from autograder.synthetic import blank, solved, submit
+from autograder.synthetic import blank, half_done, solved, submit
 
 REPO = Path(__file__).resolve().parent.parent
 LIMITS = Limits(cell_seconds=10, notebook_seconds=90)
-
-
-def _half_done(course: Path, name: str):
-    nb, good = blank(course, name), solved(course, name)
-    answers = [notebooks.grade_id(c) for c in good.cells
-               if c.metadata.get("nbgrader", {}).get("solution")]
-    for gid in answers[:len(answers) // 2]:
-        nb.cells[notebooks.find(nb, gid)].source = good.cells[notebooks.find(good, gid)].source
-    return nb
 
 
 def build_class(course: Path, per_assignment: int) -> int:
@@ -42,7 +32,7 @@ def build_class(course: Path, per_assignment: int) -> int:
     for name in ORDER:
         for n in range(per_assignment):
             submit(course, f"correct{n}", name, solved(course, name))
-        submit(course, "half", name, _half_done(course, name))
+        submit(course, "half", name, half_done(course, name))
         submit(course, "blank", name, blank(course, name))
         count += per_assignment + 2
     return count

@@ -20,20 +20,10 @@ from autograder.grading.worker import RETRY_FACTOR
 from autograder.outputs import write_exports
 from autograder.outputs.feedback import write_feedback
 from autograder.release import build_release
-from autograder.synthetic import blank, solved, submit, with_answer
+from autograder.synthetic import blank, half_done, solved, submit, with_answer
 
 pytestmark = pytest.mark.slow
 A = get("vtdf")
-
-
-def half_done(course):
-    """The first half of the answer cells solved, the rest still the release's stubs."""
-    nb, good = blank(course, "vtdf"), solved(course, "vtdf")
-    answers = [notebooks.grade_id(c) for c in good.cells
-               if c.metadata.get("nbgrader", {}).get("solution")]
-    for gid in answers[:len(answers) // 2]:
-        nb.cells[notebooks.find(nb, gid)].source = good.cells[notebooks.find(good, gid)].source
-    return nb
 
 
 def test_partial_blank_and_looping_work_get_totals_in_every_export(tmp_path):
@@ -41,7 +31,7 @@ def test_partial_blank_and_looping_work_get_totals_in_every_export(tmp_path):
     Canvas file and the feedback page; stubs `unanswered`, the loop `timeout`, all at 0."""
     course = copy_course(tmp_path / "course")
     build_release(course, ["vtdf"])
-    submit(course, "half", "vtdf", half_done(course))
+    submit(course, "half", "vtdf", half_done(course, "vtdf"))
     submit(course, "blank", "vtdf", blank(course, "vtdf"))
     submit(course, "loop", "vtdf", with_answer(solved(course, "vtdf"), "q3_totals",
                                                "while True:\n    pass"))

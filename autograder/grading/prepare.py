@@ -19,6 +19,7 @@ from nbgrader.preprocessors import ClearHiddenTests
 
 from autograder.grading.results import MISSING_CELL
 from autograder.grading.submission_file import InvalidNotebook, load_submission
+from autograder.notebooks import grade_id
 from autograder.spec import Assignment
 
 ROLE = "paradox"  # cell metadata key the grader owns: {"role": ..., "item": ...}
@@ -36,14 +37,6 @@ class Prepared:
 def _role(cell: NotebookNode, role: str, item: str | None = None) -> NotebookNode:
     cell.metadata[ROLE] = {"role": role, "item": item}
     return cell
-
-
-def grade_id(cell) -> str | None:
-    """A cell's nbgrader grade id, or None; whatever a submission put in its metadata."""
-    meta = cell.get("metadata") if isinstance(cell, dict) else None
-    nb_meta = meta.get("nbgrader") if isinstance(meta, dict) else None
-    gid = nb_meta.get("grade_id") if isinstance(nb_meta, dict) else None
-    return gid if isinstance(gid, str) and gid else None
 
 
 def _cleared(cell: NotebookNode) -> NotebookNode:
@@ -127,5 +120,5 @@ def prepare(submitted: NotebookNode, source: NotebookNode, assignment: Assignmen
                     tampered=taken.tampered)
 
 
-__all__ = ["prepare", "grade_id", "load_submission", "Prepared", "InvalidNotebook", "ROLE",
+__all__ = ["prepare", "load_submission", "Prepared", "InvalidNotebook", "ROLE",
            "MISSING_CELL", "TOP"]

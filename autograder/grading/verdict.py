@@ -14,7 +14,7 @@ from dataclasses import replace
 from nbformat import NotebookNode
 
 from autograder.grading.execute import Execution
-from autograder.grading.prepare import ROLE, TOP, Prepared, grade_id
+from autograder.grading.prepare import ROLE, TOP, Prepared
 from autograder.grading.results import (
     ERROR,
     FAILED,
@@ -29,6 +29,7 @@ from autograder.grading.results import (
     ItemResult,
 )
 from autograder.kernel_checks import plain_format_problem, verdict
+from autograder.notebooks import grade_id
 from autograder.spec import Assignment
 
 
