@@ -126,11 +126,20 @@ def check(course: Path | None = CourseOpt):
     from autograder.release import verify
 
     root = _root(course)
-    problems = [p for a in ASSIGNMENTS.values() for p in verify(root, a)]
+    problems = []
+    for a in ASSIGNMENTS.values():
+        try:
+            problems += verify(root, a)
+        except OSError as exc:  # a file missing or unreadable: name it, not a traceback
+            problems.append(f"{exc.filename}: {exc.strerror}" if exc.filename and exc.strerror
+                            else f"{a.name}: {exc}")
+        except ValueError as exc:  # e.g. a notebook that is not JSON
+            problems.append(f"{a.name}: {exc}")
     for p in problems:
         _echo(f"- {p}", fg=typer.colors.RED, err=True)
     if problems:
-        raise typer.Exit(1)
+        _fail(f"release not OK ({len(problems)} problem(s)): run `autograder release` to rebuild "
+              "release/ and the copies beside the source notebooks")
     typer.echo(f"release OK: {', '.join(ASSIGNMENTS)}")
 
 

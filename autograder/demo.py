@@ -21,6 +21,7 @@ from autograder import notebooks
 from autograder.assignments import ASSIGNMENTS, get
 from autograder.grading.pipeline import grade_class
 from autograder.grading.sandbox import Limits, probe
+from autograder.kernel_checks import CODE_STUB
 from autograder.outputs import write_exports, write_feedback, write_report
 from autograder.paths import course_root
 from autograder.release import build_release
@@ -74,7 +75,7 @@ def class_scenarios(course: Path, name: str) -> list[tuple[str, NotebookNode | s
     gutted.cells[notebooks.find(gutted, f"{first.id}_values")].source = "pass"
     half = nbformat.from_dict(good)
     for check in a.checks[len(a.checks) // 2:]:
-        half.cells[notebooks.find(half, check.id)].source = "# YOUR CODE HERE\nraise NotImplementedError()"
+        half.cells[notebooks.find(half, check.id)].source = CODE_STUB
     out = [("correct", good), ("correct", good), ("blank", blank(course, name)),
            ("half done", half), ("broken JSON", nbformat.writes(good)[:-200]),
            ("infinite loop", with_answer(good, first.id, "while True:\n    pass")),

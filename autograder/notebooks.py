@@ -71,11 +71,12 @@ def nbgrader_meta(cell_id: str, *, grade: bool, solution: bool, locked: bool,
 
 
 def test_cell(cell_id: str, source: str, points: float) -> NotebookNode:
-    """A locked test cell; a grade cell only if it is worth points (a visible form check worth
-    nothing is feedback: it shows its message but cannot lose a point)."""
+    """A locked grade cell. A visible form check is worth 0 points: it cannot lose a point, but
+    as a grade cell it is one that nbgrader's Validate reports when it fails (Validate looks at
+    grade cells only, and counts a failing 0-point cell as failed)."""
     cell = nbformat.v4.new_code_cell(source)
-    cell.metadata["nbgrader"] = nbgrader_meta(cell_id, grade=points > 0, solution=False,
-                                              locked=True, points=points if points > 0 else None)
+    cell.metadata["nbgrader"] = nbgrader_meta(cell_id, grade=True, solution=False, locked=True,
+                                              points=points)
     return cell
 
 
@@ -84,8 +85,12 @@ def _literal(value) -> str:
 
 
 def format_source(check: Check, spec: dict) -> str:
-    return (f'"""Visible check of {check.about} (`{check.variable}`): type, labels and range.\n'
-            f'The values are checked when the notebook is graded."""\n'
+    """The visible check: comments, then the call (it prints one line when the form is right).
+    No docstring: a test cell must show nothing but what the check prints."""
+    later = ("A chart is graded on its form only." if spec.get("type") == "figure"
+             else "The values are checked when the notebook is graded.")
+    return (f"# Visible check of {check.about} (`{check.variable}`): type, labels and range.\n"
+            f"# {later}\n"
             f"check_format({check.variable!r}, {check.variable}, {_literal(spec)})")
 
 
@@ -96,10 +101,13 @@ def in_kernel(key: dict) -> dict:
 
 
 def values_source(check: Check, key: dict) -> str:
+    """The hidden test. What nbgrader leaves of it in the release (and the grader before it
+    runs the notebook) is the comment above the markers: a cell that outputs nothing, so
+    nbgrader reads no partial credit from it."""
     if check.derived is not None:
         return derived_source(check, key)
-    return (f'"""Hidden check of {check.about} (`{check.variable}`) against the answer key; '
-            f'runs when graded."""\n'
+    return (f"# Hidden check of {check.about} (`{check.variable}`) against the answer key;\n"
+            "# it runs when the notebook is graded.\n"
             "### BEGIN HIDDEN TESTS\n"
             "# Generated from the answer key by `autograder release`; do not edit by hand.\n"
             f"check_values({check.variable!r}, {check.variable}, {_literal(in_kernel(key))})\n"
@@ -111,8 +119,8 @@ def derived_source(check: Check, key: dict) -> str:
     value (and the catalogued mistakes' values) are recomputed in the kernel from them."""
     assert check.derived is not None
     messages = [[m.message, m.id] for m in check.mistakes]
-    return (f'"""Hidden check of {check.about} (`{check.variable}`), recomputed from your own '
-            f'{", ".join(f"`{u}`" for u in check.derived.uses)}; runs when graded."""\n'
+    return (f"# Hidden check of {check.about} (`{check.variable}`), recomputed from your own\n"
+            f"# {', '.join(f'`{u}`' for u in check.derived.uses)}; it runs when the notebook is graded.\n"
             "### BEGIN HIDDEN TESTS\n"
             "# Generated from the assignment's spec by `autograder release`; do not edit by hand.\n"
             f"{check.derived.kernel.strip()}\n"

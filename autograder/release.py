@@ -15,6 +15,7 @@ from pathlib import Path
 
 from autograder import data, notebooks, rubrics
 from autograder.assignments import ASSIGNMENTS, get
+from autograder.kernel_checks import CODE_STUB
 from autograder.nbgrader_run import nbgrader
 from autograder.paths import GUIDE, KERNEL_CHECKS, course_root
 from autograder.spec import Assignment
@@ -33,8 +34,13 @@ class Built:
     problems: list[str] = field(default_factory=list)
 
 
+REBUILD = "run `autograder release`"
+
+
 def stage(root: Path, assignment: Assignment) -> None:
-    """Copy the assignment's data and the check functions beside its source notebook."""
+    """Copy the assignment's data and the check functions beside its source notebook. They are
+    committed there, so that stock `nbgrader generate_assignment` (formgrader's Generate)
+    ships them too; `staged_problems` reports a copy that has gone stale."""
     folder = root / "source" / assignment.name
     data = folder / "data"
     data.mkdir(parents=True, exist_ok=True)
@@ -99,14 +105,18 @@ def _secret_numbers(key: dict) -> set[str]:
 
 def verify(root: Path, assignment: Assignment) -> list[str]:
     """Problems with the built release of one assignment (empty when all is well)."""
-    problems = []
-    source = notebooks.read(root / "source" / assignment.name / assignment.notebook)
+    problems = staged_problems(root, assignment)
+    source_path = root / "source" / assignment.name / assignment.notebook
+    if not source_path.is_file():
+        return problems + [f"{source_path}: source notebook not found"]
+    source = notebooks.read(source_path)
     path = root / "release" / assignment.name / assignment.notebook
     if not path.is_file():
-        return [f"{path}: not built"]
+        return problems + [f"{path}: not built: {REBUILD}"]
     text = path.read_text(encoding="utf-8")
     released = notebooks.read(path)
     problems += [f"{path}: contains '{m}'" for m in MARKERS if m in text]
+    other_stub: list[str] = []  # answer cells whose stub is not the course's CODE_STUB
     for cell in source.cells:
         meta = cell.metadata.get("nbgrader", {})
         if not (meta.get("solution") and cell.cell_type == "code"):
@@ -118,10 +128,16 @@ def verify(root: Path, assignment: Assignment) -> list[str]:
         stub = released.cells[at].source
         if "raise NotImplementedError" not in stub:
             problems.append(f"{path}: answer cell {meta['grade_id']!r} has no failing stub")
+        elif CODE_STUB not in stub:
+            other_stub.append(meta["grade_id"])
         code = [ln.strip() for ln in notebooks.solution_code(cell.source).splitlines()]
         leaked = [ln for ln in code if len(ln) > 12 and not ln.startswith("#") and ln in stub]
         if leaked:
             problems.append(f"{path}: answer cell {meta['grade_id']!r} shows solution code {leaked[0]!r}")
+    if other_stub:
+        problems.append(f"{path}: answer cell(s) {', '.join(other_stub)} lack the stub "
+                        f"{CODE_STUB.splitlines()[-1]!r} (nbgrader_config.py sets it as "
+                        f"ClearSolutions.code_stub): {REBUILD}")
     try:
         key = assignment.key(root / "case" / "data")
     except data.DataError as exc:  # reported with the data checks below
@@ -135,7 +151,7 @@ def verify(root: Path, assignment: Assignment) -> list[str]:
         have = shipped / f"{name}.csv"
         if not have.is_file() or not filecmp.cmp(root / "case" / "data" / f"{name}.csv", have,
                                                  shallow=False):
-            problems.append(f"{have}: missing or differs from case/data/{name}.csv")
+            problems.append(f"{have}: missing or differs from case/data/{name}.csv: {REBUILD}")
         elif name in data.DATED:
             try:  # refuses any row dated after the case's as-of date: that is epilogue material
                 data.load(name, shipped)
@@ -144,9 +160,34 @@ def verify(root: Path, assignment: Assignment) -> list[str]:
     extra = sorted(p.name for p in shipped.glob("*") if p.stem not in assignment.data_files)
     if extra:
         problems.append(f"{shipped}: holds files no exercise reads: {', '.join(extra)}")
-    if not filecmp.cmp(KERNEL_CHECKS, root / "release" / assignment.name / "checks.py",
-                       shallow=False):
-        problems.append(f"{root / 'release' / assignment.name / 'checks.py'}: stale")
+    shipped_checks = root / "release" / assignment.name / "checks.py"
+    if not _same(KERNEL_CHECKS, shipped_checks):
+        problems.append(f"{shipped_checks}: {'stale' if shipped_checks.is_file() else 'missing'}"
+                        f" (it should be a copy of autograder/kernel_checks.py): {REBUILD}")
+    return problems
+
+
+def _same(a: Path, b: Path) -> bool:
+    return b.is_file() and filecmp.cmp(a, b, shallow=False)
+
+
+def staged_problems(root: Path, assignment: Assignment) -> list[str]:
+    """Stale or missing copies beside the source notebook (checks.py, data/*.csv), which stock
+    `nbgrader generate_assignment` would ship as they are."""
+    folder = root / "source" / assignment.name
+    problems = []
+    staged = folder / "checks.py"
+    if not _same(KERNEL_CHECKS, staged):
+        problems.append(f"{staged}: {'stale' if staged.is_file() else 'missing'}"
+                        f" (it should be a copy of autograder/kernel_checks.py): {REBUILD}")
+    for name in assignment.data_files:
+        if not _same(root / "case" / "data" / f"{name}.csv", folder / "data" / f"{name}.csv"):
+            problems.append(f"{folder / 'data' / f'{name}.csv'}: missing or differs from "
+                            f"case/data/{name}.csv: {REBUILD}")
+    extra = sorted(p.name for p in (folder / "data").glob("*") if p.stem not in assignment.data_files)
+    if extra:
+        problems.append(f"{folder / 'data'}: holds files no exercise reads: {', '.join(extra)}: "
+                        f"{REBUILD}")
     return problems
 
 

@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+# The browser tests' fixtures (headless Chromium, axe-core), registered for every test module.
+from chromium import axe_js, chromium  # noqa: F401
+
 from autograder import demo
 
 REPO = Path(__file__).resolve().parent.parent

@@ -100,3 +100,16 @@ def test_a_new_gradebook_is_made_without_the_venv_on_path(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "0" and (tmp_path / "new.db").is_file()
+
+
+def test_check_names_a_missing_release_file_and_the_fix(course):
+    """With release/vtdf/checks.py deleted, does `autograder check` (run in the course folder)
+    name the file and say to run `autograder release`, exit 1, with no traceback?"""
+    (course / "release" / "vtdf" / "checks.py").unlink()
+    env = {k: v for k, v in os.environ.items() if k != "PARADOX_COURSE"}
+    done = subprocess.run([sys.executable, "-m", "autograder", "check"], cwd=course, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1, done.stdout + done.stderr
+    text = one_line_error(done)
+    assert f"{course / 'release' / 'vtdf' / 'checks.py'}: missing" in text
+    assert "run `autograder release`" in text

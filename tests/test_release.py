@@ -135,3 +135,26 @@ def test_verify_flags_files_no_exercise_reads(course):
     shutil.copy(course / "case" / "epilogue.csv", course / "release" / "vtdf" / "data")
     assert any("holds files no exercise reads: epilogue.csv" in p
                for p in verify(course, get("vtdf")))
+
+
+def test_verify_catches_stale_copies_beside_the_source(course):
+    """Stock `nbgrader generate_assignment` ships source/<a>/checks.py and data/ as they are:
+    is a stale or missing copy there reported, with the fix?"""
+    (course / "source" / "vtdf" / "checks.py").write_text("# an old copy\n")
+    data = course / "source" / "vtdf" / "data" / "vtdf_weights.csv"
+    data.write_text(data.read_text().replace("0.45", "0.40"))
+    (course / "source" / "vtdf" / "data" / "vtdf_scores.csv").unlink()
+    problems = verify(course, get("vtdf"))
+    folder = course / "source" / "vtdf"
+    assert any(p.startswith(f"{folder / 'checks.py'}: stale") and "run `autograder release`" in p
+               for p in problems)
+    for name in ("vtdf_weights.csv", "vtdf_scores.csv"):
+        assert any(p.startswith(f"{folder / 'data' / name}: missing or differs") for p in problems)
+
+
+def test_verify_catches_another_stub(course):
+    """Is an answer cell with nbgrader's default stub (the course config not in effect) reported?"""
+    path, nb = _release_nb(course)
+    nb.cells[notebooks.find(nb, "q1_normalized")].source = "# YOUR CODE HERE\nraise NotImplementedError()"
+    nbformat.write(nb, path)
+    assert any("q1_normalized lack the stub" in p for p in verify(course, get("vtdf")))

@@ -171,14 +171,26 @@ def test_no_expected_value_reaches_the_kernel(world, prepared):
             assert repr(entry["expected"]) not in executed_text, check_id
 
 
-def test_a_wrong_value_with_the_right_form_is_wrong_not_tampered(world, prepared):
-    """Totals 100 times too large pass the format test inside and out: wrong, with the
-    catalogued diagnosis, not tampering (no hidden test ran inside to compare with)."""
+def test_a_wrong_value_failing_its_visible_check_is_wrong_not_tampered(world, prepared):
+    """Totals 100 times too large fail the format test (its 0-1 range) inside and out: wrong,
+    with the catalogued diagnosis alone (it says more than the range), not tampering."""
     wrong = world["right"]["totals"] * 100
+    run = executed(prepared, answers(world, totals=wrong), failed={"q3_totals_format"})
+    got = verdicts(world, prepared, run)
+    r = got["q3_totals"]
+    assert (r.status, r.score, r.mistake) == (WRONG, 0.0, "percent-weights")
+    assert "100 times too large" in r.message and "should lie between" not in r.message
+    assert got["q1_normalized"].status == GRADED  # the other items are not affected
+
+
+def test_a_wrong_value_with_the_right_form_is_wrong_not_tampered(world, prepared):
+    """Totals off by a little pass the format test inside and out: wrong, not tampering (no
+    hidden test ran inside to compare with)."""
+    wrong = world["right"]["totals"] * 0.9
     got = verdicts(world, prepared, executed(prepared, answers(world, totals=wrong)))
     r = got["q3_totals"]
-    assert (r.status, r.score, r.mistake) == (WRONG, FORM["q3_totals"], "percent-weights")
-    assert got["q1_normalized"].status == GRADED  # the other items are not affected
+    assert (r.status, r.score) == (WRONG, FORM["q3_totals"])
+    assert "not the expected value" in r.message
 
 
 def test_a_wrong_format_behind_passing_tests_is_tampering(world, prepared):
@@ -221,7 +233,8 @@ def test_a_record_with_another_nonce_is_ignored(world, prepared):
                      printed={"q3_totals": [forged]})
     assert verdicts(world, prepared, alone)["q3_totals"].status == TAMPERED
     wrong = answers(world, totals=world["right"]["totals"] * 100)
-    before = executed(prepared, wrong, printed={"q3_totals": [forged]}, failed={"q3_totals_values"})
+    before = executed(prepared, wrong, printed={"q3_totals": [forged]},
+                      failed={"q3_totals_format", "q3_totals_values"})
     r = verdicts(world, prepared, before)["q3_totals"]
     assert (r.status, r.mistake) == (WRONG, "percent-weights")
 

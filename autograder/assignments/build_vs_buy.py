@@ -472,7 +472,9 @@ CHECKS = (
         id="q10_cost_share", variable="cost_share",
         about="the self-hosting cost as a share of the API price", tolerance="share",
         points=2, format_points=0,
-        format={"type": "number", "range": [0, None]},
+        # no range: an answer that follows from Question 7's per-1K slip lies in the hundreds
+        # and earns follow-through credit, so a range cannot tell it from a percentage
+        format={"type": "number"},
         mistakes=(
             Mistake("variable-only",
                     "the self-hosted cost should be all-in (GPU time plus staff and operations), "
@@ -542,6 +544,8 @@ CHECKS = (
         id="q12_breakeven_utilization", variable="breakeven_utilization",
         about="the utilization at which self-hosting breaks even", tolerance="threshold",
         points=2, format_points=0,
+        # no range: answers that follow from earlier slips lie above full load or below 0,
+        # and the hidden check already names the percentage slip (util-percent)
         format={"type": "number"},
         mistakes=(
             Mistake("fixed-ignored",

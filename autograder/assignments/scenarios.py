@@ -247,7 +247,9 @@ CHECKS: tuple[Check, ...] = (
     Check(
         id="q1_inputs", variable="input_checks", about="the input checks",
         tolerance="share", points=1, format_points=0,
-        format={"type": "Series", "index": ["probability_sum", "one_unit"]},
+        format={"type": "Series", "index": ["probability_sum", "one_unit"], "range": [0, 2],
+                "range_hint": "probabilities are shares that sum to about 1; did you use "
+                              "percentages?"},
         mistakes=(
             Mistake("percent-sum",
                     "report the probabilities' sum as they are written, as shares (the "

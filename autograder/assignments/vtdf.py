@@ -247,7 +247,10 @@ CHECKS = (
     Check(
         id="q2_layer_scores", variable="layer_scores", about="the layer scores",
         tolerance="score", points=3, format_points=0,
-        format=lambda i: {"type": "DataFrame", "index": _firms(i), "columns": list(key.LAYERS)},
+        format=lambda i: {"type": "DataFrame", "index": _firms(i), "columns": list(key.LAYERS),
+                          "range": [0, 1],
+                          "range_hint": "a layer score is the mean of 0–1 scores; did you add "
+                                        "them up, or use percentages?"},
         mistakes=(
             Mistake("sum-not-mean",
                     "a layer score is the mean of its sub-criteria, not their sum (layers have "
@@ -261,7 +264,10 @@ CHECKS = (
     Check(
         id="q3_totals", variable="totals", about="the weighted VTDF totals",
         tolerance="score", points=4, format_points=0,
-        format=lambda i: {"type": "DataFrame", "index": _firms(i), "columns": list(key.LENSES)},
+        format=lambda i: {"type": "DataFrame", "index": _firms(i), "columns": list(key.LENSES),
+                          "range": [0, 1],
+                          "range_hint": "scores are 0–1 and weights sum to 1, so are the totals; "
+                                        "did you use percentages?"},
         mistakes=(
             Mistake("percent-weights",
                     "the totals are 100 times too large: weights are shares that sum to 1 "

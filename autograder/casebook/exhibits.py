@@ -32,9 +32,14 @@ NOTEBOOK_ONLY = ("seed", "draws")  # simulation settings: the notebook's busines
 
 
 def _table(frame: pd.DataFrame, caption: str) -> str:
-    """A captioned HTML table of already-formatted cells (text escaped)."""
+    """A captioned HTML table of already-formatted cells (text escaped), with column headers
+    scoped for screen readers, in a block that scrolls sideways on its own on a narrow screen
+    (focusable, so a keyboard can scroll it too), never the page."""
     body = frame.to_html(index=False, escape=True, border=0, classes="exhibit-table", na_rep="")
-    return f'<div class="table-block"><p class="table-caption">{html.escape(caption)}</p>{body}</div>'
+    body = body.replace("<th>", '<th scope="col">').replace(' style="text-align: right;"', "")
+    label = html.escape(caption, quote=True)
+    return (f'<div class="table-block" role="region" aria-label="{label}" tabindex="0">'
+            f'<p class="table-caption">{html.escape(caption)}</p>{body}</div>')
 
 
 def _figure(fig: Figure, alt: str) -> str:
@@ -65,12 +70,13 @@ class Exhibit:
     renderer: Callable[[Path, Endnotes], str]
 
     def html(self, folder: Path, notes: Endnotes) -> str:
-        """The exhibit as one <section>: heading, illustrative flag, tables/figures, source line."""
+        """The exhibit as one <section>: heading (an <h3> under the page's "Exhibits" <h2>),
+        illustrative flag, tables/figures, source line."""
         body = self.renderer(folder, notes)
         flag = f'<p class="illustrative">{ILLUSTRATIVE_NOTE}</p>' if self.illustrative else ""
         return (
             f'<section class="exhibit" id="exhibit-{self.number}" data-exhibit="{self.number}">\n'
-            f"<h2>Exhibit {self.number}. {html.escape(self.title)}</h2>\n{flag}\n{body}\n"
+            f"<h3>Exhibit {self.number}. {html.escape(self.title)}</h3>\n{flag}\n{body}\n"
             f'<p class="source"><strong>Source:</strong> {html.escape(self.source)} Numbers in '
             "brackets are endnotes; the letter grades the source (A primary, B reputable outlet "
             "reporting one, C aggregator or commentary).</p>\n</section>"

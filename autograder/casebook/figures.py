@@ -29,22 +29,31 @@ def revenue_and_capex(fin: pd.DataFrame, capex: pd.DataFrame) -> Figure:
 
     periods = sorted({str(p) for p in capex["period"] if str(p).startswith("FY")})
     label: str | None = "Guidance range (month announced)"  # the legend names the first only
+    top = float(capex["high_usd_b"].max())
+    pad = 0.04 * top  # between a bar (or a range) and the labels above it
     for x, period in enumerate(periods):
         rows = capex[capex["period"] == period]
         actual = rows[rows["kind"] == "actual"]
+        bar = float(actual["high_usd_b"].iloc[0]) if len(actual) else 0.0
         if len(actual):
-            right.bar(x, actual["high_usd_b"].iloc[0], width=0.8, color=LIGHT,
-                      label="Actual" if x == 0 else None)
+            right.bar(x, bar, width=0.8, color=LIGHT, label="Actual" if x == 0 else None)
         guidance = rows[rows["kind"] == "guidance"].sort_values("announced")
         n = len(guidance)
+        # Every month label of a fiscal year sits on one line above both its bar and its
+        # highest range, so no label is drawn over a bar; a dotted leader joins each label to
+        # the top of its range.
+        above = max([bar, *guidance["high_usd_b"].astype(float)]) + pad
         for j, row in enumerate(guidance.itertuples()):
             gx = x - 0.3 + (0.6 * j / (n - 1) if n > 1 else 0.3)
             right.vlines(gx, row.low_usd_b, row.high_usd_b, color=ACCENT, linewidth=3, label=label)
             label = None
-            right.annotate(f"{row.announced:%b %y}", (gx, row.high_usd_b), textcoords="offset points",
-                           xytext=(0, 3), ha="center", fontsize=6.5, rotation=90)
+            if above - row.high_usd_b > 1.5 * pad:
+                right.vlines(gx, row.high_usd_b, above, color=ACCENT, linewidth=0.6,
+                             linestyles=":")
+            right.annotate(f"{row.announced:%b %y}", (gx, above), textcoords="offset points",
+                           xytext=(0, 2), ha="center", va="bottom", fontsize=6.5, rotation=90)
     right.set_xticks(range(len(periods)), periods)
-    right.set_ylim(0, capex["high_usd_b"].max() * 1.3)
+    right.set_ylim(0, top * 1.35)
     right.set_ylabel("$ billion")
     right.set_title("Capital expenditure: actuals and guidance by fiscal year")
     right.legend(frameon=False, fontsize=8, loc="upper left")

@@ -170,7 +170,9 @@ def _judge_check(assignment: Assignment, check, prepared: Prepared, run: Executi
                 outcome, said, mistake = verdict(value, entry, earlier)
                 if outcome in ("correct", "follow-through"):
                     cells[f"{check.id}_values"] = float(check.points)
-            message = "; ".join(m for m in (problem, said and f"{check.variable}: {said}") if m)
+            # a catalogued mistake's diagnosis says more than the form problem it also causes
+            shown = None if mistake else problem
+            message = "; ".join(m for m in (shown, said and f"{check.variable}: {said}") if m)
     score = sum(cells.values())
     status = GRADED if score == top else WRONG
     if passed_inside and problem and "unreadable" not in record:

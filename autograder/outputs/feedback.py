@@ -3,7 +3,9 @@
 Unlike nbgrader's own feedback (the graded notebook, hidden tests included), a page shows only
 what a student may see: per item the points, the status in plain words and the diagnostic
 message. It never shows the student's value, an expected value or any test code, so a correct
-answer cannot be read off someone else's page. All text goes through Jinja2's autoescaping.
+answer cannot be read off someone else's page. The markup is templates/feedback.html.j2 (with
+the stylesheet shared with the report, templates/pages.css); all text goes through Jinja2's
+autoescaping.
 A late submission's page says how late and the penalty the course's nbgrader late plugin gave
 (`autograder.grading.late`), and its total is after that penalty.
 
@@ -20,8 +22,6 @@ import math
 import re
 import shutil
 from pathlib import Path
-
-from jinja2 import Environment
 
 from autograder.grading.results import (
     ERROR,
@@ -40,7 +40,14 @@ from autograder.grading.results import (
     ItemResult,
     SubmissionResult,
 )
-from autograder.outputs.exports import _num, assignment_title, latest, registry_assignment
+from autograder.outputs.exports import (
+    _num,
+    assignment_title,
+    exportable_score,
+    latest,
+    registry_assignment,
+)
+from autograder.outputs.pages import template
 
 # How each status reads to a student: short label and a CSS class.
 STUDENT_STATUS = {
@@ -65,15 +72,50 @@ NOTE_TAMPERED = ("Some answers were set aside for a second look by your instruct
                  "scores are provisional and can change after that review.")
 
 _ITEM_ID = re.compile(r"^q(\d+)([a-z]?)_(.+)$")
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def _question_numbers(items: list[str]) -> dict[str, str]:
+    """Each item's question number, made distinct: "Q5" for a question with one item, and for
+    one with several "Q4(a)", "Q4(b)"… in the given order (a letter in the id, as in
+    `q9a_paradox_layer`, is kept; the others get the next letters free)."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for item in items:
+        m = _ITEM_ID.match(item)
+        if m:
+            groups.setdefault(m.group(1), []).append((item, m.group(2)))
+    numbers = {}
+    for number, members in groups.items():
+        if len(members) == 1:
+            item, letter = members[0]
+            numbers[item] = f"Q{number}({letter})" if letter else f"Q{number}"
+            continue
+        taken = {letter for _, letter in members if letter}
+        free = (c for c in _LETTERS if c not in taken)
+        for item, letter in members:
+            numbers[item] = f"Q{number}({letter or next(free, '?')})"
+    return numbers
+
+
+def _items_of(spec) -> list[str]:
+    """An assignment's items in the order of the notebook: its checks, then written answers."""
+    return [c.id for c in spec.checks] + list(spec.manual)
 
 
 def item_label(assignment: str, item: str) -> str:
-    """What a student calls an item: "Q1 · The normalized scores" or "Q7a · Written answer:
-    paradox layer" (from the check's `about`, or the hand-graded cell's id)."""
+    """What a student calls an item, distinct within its assignment: "Q1 · The normalized
+    scores", "Q4(b) · The layer where Meta trails the best rival most" or "Q9(a) · Written
+    answer: paradox layer" (from the check's `about`, or the hand-graded cell's id)."""
     spec = registry_assignment(assignment)
     m = _ITEM_ID.match(item)
-    number = f"Q{m.group(1)}{m.group(2)}" if m else ""
     words = (m.group(3) if m else item).replace("_", " ")
+    known = spec is not None and item in _items_of(spec)
+    if known:
+        number = _question_numbers(_items_of(spec)).get(item, "")
+    elif m:
+        number = f"Q{m.group(1)}({m.group(2)})" if m.group(2) else f"Q{m.group(1)}"
+    else:
+        number = ""
     text = None
     if spec is not None:
         if item in spec.manual:
@@ -88,6 +130,20 @@ def item_label(assignment: str, item: str) -> str:
     if text is None:
         text = words[0].upper() + words[1:] if words else item
     return f"{number} · {text}" if number else text
+
+
+def item_labels(assignment: str, items: list[str]) -> dict[str, str]:
+    """`item_label` for several items of one assignment, distinct even for items the registry
+    does not know (a second item with the same label gets its id added)."""
+    labels: dict[str, str] = {}
+    seen: set[str] = set()
+    for item in items:
+        label = item_label(assignment, item)
+        if label in seen:
+            label = f"{label} ({item})"
+        seen.add(label)
+        labels[item] = label
+    return labels
 
 
 def student_status(item: ItemResult) -> tuple[str, str]:
@@ -106,6 +162,45 @@ def _points(item: ItemResult) -> str:
     if item.status == MANUAL:
         return f"pending / {_num(item.max_score)}"
     return f"not graded / {_num(item.max_score)}"
+
+
+UNANSWERED_COMMENT = ("Unanswered — the answer cell still raises `NotImplementedError`. "
+                      "Replace the stub with your answer.")
+# A message that only repeats the status before saying why: the Status column says it already.
+_STATUS_PREFIX = re.compile(r"^\s*(not graded|not answered|unanswered)\s*[:;,.—-]\s*", re.I)
+
+
+def comment(item: ItemResult) -> str:
+    """The Comment column: the diagnosis as a sentence (capitalised, no status repeated, no
+    dangling punctuation); Markdown `code` stays marked (the page shows it as <code>)."""
+    if item.status == UNANSWERED:
+        return UNANSWERED_COMMENT
+    text = _STATUS_PREFIX.sub("", item.message or "").strip()
+    text = re.sub(r"\s*[:;,—-]+$", "", text).strip()
+    if not text:
+        return "—" if item.status in (GRADED, UNSANDBOXED) else ""
+    return text[0].upper() + text[1:]
+
+
+_TIME = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?\s*(.*?)\s*$")
+
+
+def show_time(timestamp: str | None) -> tuple[str, str | None]:
+    """nbgrader's "2025-10-06 17:03:12.345678 UTC" as ("2025-10-06 17:03 UTC", ISO for
+    <time datetime>): to the minute, with the time zone (a time without one is UTC, as
+    nbgrader takes it); text that is not such a time is shown as it is."""
+    if not timestamp:
+        return "unknown", None
+    m = _TIME.match(timestamp)
+    if not m:
+        return timestamp, None
+    day, minute, zone = m.groups()
+    if zone in ("", "Z", "UTC", "+00:00", "+0000", "GMT"):
+        return f"{day} {minute} UTC", f"{day}T{minute}Z"
+    offset = re.fullmatch(r"(?:UTC)?([+-]\d{2}):?(\d{2})", zone)
+    if offset:
+        return f"{day} {minute} UTC{offset[1]}:{offset[2]}", f"{day}T{minute}{offset[1]}:{offset[2]}"
+    return f"{day} {minute} {zone}", None
 
 
 def _plural(number: float, unit: str) -> str:
@@ -132,20 +227,30 @@ def page_context(result: SubmissionResult) -> dict:
     """Everything the page shows, as plain strings and numbers (no values, no key)."""
     rows = []
     pending = ungraded = 0.0
+    labels = item_labels(result.assignment, [i.item for i in result.items])
     for item in result.items:
         words, css = student_status(item)
-        rows.append({"label": item_label(result.assignment, item.item), "id": item.item,
-                     "points": _points(item), "status": words, "css": css,
-                     "message": item.message})
+        rows.append({"label": labels[item.item],
+                     "id": item.item, "points": _points(item), "status": words, "css": css,
+                     "message": comment(item)})
         if item.status == MANUAL:
             pending += item.max_score
         elif not (item.status in SCORED and item.score is not None):
             ungraded += item.max_score
     score = result.score
+    total_note = None
     if result.status not in SCORED and result.status != MANUAL:
         total = "not graded"
     elif score is None:
         total = "pending" if pending else "not graded"
+        if pending:
+            total_note = f"(out of {_num(result.max_score)})"
+    elif exportable_score(result) is None:
+        # as in the exports (exportable_score): an item that could not be graded, not by the
+        # student's doing, leaves the total blank until a person has looked at it
+        total = "incomplete"
+        total_note = f"({_num(score)} points so far, out of {_num(result.max_score)})"
+        score = None
     elif result.late_penalty:
         total = f"{_num(max(0.0, score - result.late_penalty))} / {_num(result.max_score)}"
     else:
@@ -160,15 +265,18 @@ def page_context(result: SubmissionResult) -> dict:
     if result.status not in (GRADED, UNSANDBOXED, MANUAL):
         words, _ = STUDENT_STATUS.get(result.status, (result.status, ""))
         problem = words
+    when, iso_time = show_time(result.timestamp)
     return {
         "title": assignment_title(result.assignment),
         "assignment": result.assignment,
         "student": result.student,
-        "timestamp": result.timestamp or "unknown",
+        "timestamp": when,
+        "iso_time": iso_time,
         "late": result.late,
         "lateness": lateness(result),
         "before_penalty": _num(score) if score is not None and result.late_penalty else None,
         "total": total,
+        "total_note": total_note,
         "max_score": _num(result.max_score),
         "pending": _num(pending) if pending else None,
         "ungraded": _num(ungraded) if ungraded else None,
@@ -179,73 +287,9 @@ def page_context(result: SubmissionResult) -> dict:
     }
 
 
-PAGE = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Feedback: {{ title }}</title>
-<style>
-body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #1f2328;
-       max-width: 56rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.45; }
-h1 { font-size: 1.5rem; margin-bottom: .25rem; }
-.meta { color: #57606a; margin: 0 0 1rem; }
-.meta span { margin-right: 1.25rem; }
-.late { color: #9a3412; font-weight: 600; }
-.total { font-size: 1.2rem; margin: 1rem 0; padding: .75rem 1rem; background: #f6f8fa;
-         border-left: 4px solid #0969da; }
-.total small { display: block; color: #57606a; font-size: .9rem; }
-.note { padding: .6rem 1rem; margin: .5rem 0; background: #fff8c5; border-left: 4px solid #d4a72c; }
-.problem { padding: .6rem 1rem; margin: .5rem 0; background: #ffebe9; border-left: 4px solid #cf222e; }
-table { border-collapse: collapse; width: 100%; margin-top: 1rem; }
-th, td { text-align: left; vertical-align: top; padding: .5rem .6rem; border-bottom: 1px solid #d0d7de; }
-th { background: #f6f8fa; }
-td.points { white-space: nowrap; font-variant-numeric: tabular-nums; }
-td .id { display: block; color: #57606a; font-size: .8rem; font-family: monospace; }
-.ok { color: #1a7f37; } .wrong { color: #9a3412; } .ungraded { color: #cf222e; }
-.review { color: #8250df; } .pending { color: #57606a; font-style: italic; }
-</style>
-</head>
-<body>
-<h1>{{ title }}</h1>
-<p class="meta"><span>Student: <strong>{{ student }}</strong></span>
-<span>Submitted: {{ timestamp }}</span>
-{% if late %}<span class="late">{{ lateness }}</span>{% else %}<span>{{ lateness }}</span>{% endif %}</p>
-<div class="total">Total: <strong>{{ total }}</strong>\
-{% if total == "pending" %} (out of {{ max_score }}){% endif %}
-{% if before_penalty %}<small>{{ before_penalty }} points before the late penalty.</small>{% endif %}
-{% if pending %}\
-<small>{{ pending }} points are pending: your instructor grades those answers by hand.</small>{% endif %}
-{% if ungraded %}<small>{{ ungraded }} points could not be graded; see the items below.</small>{% endif %}
-</div>
-{% if problem %}<div class="problem">{{ problem }}.{% if message %} {{ message }}{% endif %}</div>
-{% elif message %}<div class="note">{{ message }}</div>{% endif %}
-{% for note in notes %}<div class="note">{{ note }}</div>
-{% endfor %}
-{% if rows %}
-<table>
-<thead><tr><th>Question</th><th>Points</th><th>Status</th><th>Comment</th></tr></thead>
-<tbody>
-{% for row in rows %}<tr class="item" data-item="{{ row.id }}">
-<td>{{ row.label }}<span class="id">{{ row.id }}</span></td>
-<td class="points">{{ row.points }}</td>
-<td class="{{ row.css }}">{{ row.status }}</td>
-<td>{{ row.message }}</td>
-</tr>
-{% endfor %}</tbody>
-</table>
-{% endif %}
-</body>
-</html>
-"""
-
-_ENV = Environment(autoescape=True, keep_trailing_newline=True)
-_PAGE = _ENV.from_string(PAGE)
-
-
 def render_feedback(result: SubmissionResult) -> str:
-    """The HTML page for one submission."""
-    return _PAGE.render(**page_context(result))
+    """The HTML page for one submission (templates/feedback.html.j2, autoescaped)."""
+    return template("feedback.html.j2").render(**page_context(result))
 
 
 def _safe_part(text: str) -> str:

@@ -37,7 +37,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from jinja2 import Environment
 
 from autograder.grading.results import (
     MANUAL,
@@ -56,7 +55,8 @@ from autograder.outputs.exports import (
     max_points,
     registry_assignment,
 )
-from autograder.outputs.feedback import item_label
+from autograder.outputs.feedback import item_labels
+from autograder.outputs.pages import answer_text, template
 
 SHARE = 0.27         # Kelley's upper and lower groups
 MIN_STUDENTS = 10    # fewer students: no discrimination index
@@ -197,12 +197,9 @@ def _rounded(value: Any, digits: int = 9) -> Any:
 
 
 def show_value(value: Any, limit: int = 160) -> str:
-    """A student's answer as short text: JSON with floats at 4 significant digits."""
-    if isinstance(value, str):
-        text = value
-    else:
-        text = json.dumps(_rounded(value, 4), ensure_ascii=False, default=str)
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    """A student's answer as short readable text (`pages.answer_text`): numbers at about four
+    significant digits, a dict as "key: value; …", a list comma-separated, "…" when cut."""
+    return answer_text(value, limit)
 
 
 def _mistake_message(assignment: str, item: str, mistake: str) -> str | None:
@@ -225,7 +222,7 @@ def common_wrong_values(results: list[SubmissionResult], top: int = TOP_WRONG) -
 
     Columns: assignment, item, count, share (of that item's wrong answers), value (the most
     common answer of the group, as short text), mistake (id or None), message (the
-    catalogue's diagnosis, else what the students were told).
+    catalogue's diagnosis, else what the students were told), answer (that answer as data).
     """
     groups: dict[tuple[str, str], dict[tuple, dict]] = {}
     for r in latest(results):
@@ -255,9 +252,9 @@ def common_wrong_values(results: list[SubmissionResult], top: int = TOP_WRONG) -
                 g["messages"].most_common(1)[0][0] if g["messages"] else "")
             rows.append({"assignment": name, "item": item, "count": g["count"],
                          "share": g["count"] / n_wrong, "value": show_value(g["shown"][canon]),
-                         "mistake": mistake, "message": message})
+                         "mistake": mistake, "message": message, "answer": g["shown"][canon]})
     table = pd.DataFrame(rows, columns=["assignment", "item", "count", "share", "value",
-                                        "mistake", "message"])
+                                        "mistake", "message", "answer"])
     table["mistake"] = table["mistake"].astype(object)
     table.loc[table["mistake"].isna(), "mistake"] = None  # None, not NaN, for "not catalogued"
     return table
@@ -352,114 +349,6 @@ def _fmt(x: Any, digits: int = 2, percent: bool = False) -> str:
     return f"{x:.{digits}f}"
 
 
-PAGE = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>Grading report</title>
-<style>
-body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #1f2328;
-       max-width: 70rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.4; }
-h2 { border-bottom: 1px solid #d0d7de; padding-bottom: .3rem; margin-top: 2.5rem; }
-table { border-collapse: collapse; margin: .75rem 0 1.25rem; font-size: .9rem; }
-th, td { text-align: left; vertical-align: top; padding: .3rem .55rem; border-bottom: 1px solid #d0d7de; }
-th { background: #f6f8fa; }
-td.n { text-align: right; font-variant-numeric: tabular-nums; }
-td code, td.value { font-family: monospace; font-size: .8rem; word-break: break-all; }
-.low { color: #cf222e; font-weight: 600; }
-.muted { color: #57606a; }
-img.histogram { display: block; max-width: 100%; border: 1px solid #d0d7de; }
-</style>
-</head>
-<body>
-<h1>Grading report</h1>
-<p class="muted">{{ n_submissions }} submissions from {{ n_students }} students.</p>
-
-<h2>Summary</h2>
-<table class="summary">
-<thead><tr><th>Assignment</th><th>Submissions</th><th>With a score</th><th>Mean</th><th>Median</th>\
-<th>Points possible</th></tr></thead>
-<tbody>{% for a in assignments %}<tr><td>{{ a.title }} <code>{{ a.name }}</code></td>\
-<td class="n">{{ a.submissions }}</td>
-<td class="n">{{ a.scored }}</td><td class="n">{{ a.mean }}</td><td class="n">{{ a.median }}</td>\
-<td class="n">{{ a.possible }}</td></tr>
-{% endfor %}</tbody>
-</table>
-
-{% for a in assignments %}
-<section class="assignment" data-assignment="{{ a.name }}">
-<h2>{{ a.title }}</h2>
-<img class="histogram" data-assignment="{{ a.name }}" alt="Score distribution for {{ a.name }}" \
-src="data:image/png;base64,{{ a.histogram }}">
-<p class="muted">Scores of {{ a.scored }} submissions; {{ a.blank }} without an exported score are left out
-(not graded, or items to review). Items awaiting a hand grade count as not yet earned.</p>
-<h3>Items</h3>
-<table class="items" data-assignment="{{ a.name }}">
-<thead><tr><th>Item</th><th>Kind</th><th>Points</th><th>Scored</th><th>Mean</th><th>Full marks</th>\
-<th>Discrimination</th><th>Not graded</th><th>Pending</th></tr></thead>
-<tbody>{% for i in a["items"] %}<tr data-item="{{ i.item }}"><td>{{ i.label }} <code>{{ i.item }}</code></td>\
-<td>{{ i.kind }}</td>
-<td class="n">{{ i.max_score }}</td><td class="n">{{ i.n }}</td><td class="n">{{ i.mean }}</td>\
-<td class="n">{{ i.full }}</td>
-<td class="n{% if i.low %} low{% endif %}">{{ i.disc }}</td><td class="n">{{ i.not_graded }}</td>\
-<td class="n">{{ i.pending }}</td></tr>
-{% endfor %}</tbody>
-</table>
-<h3>Most common wrong answers</h3>
-{% if a.wrong %}<table class="wrong" data-assignment="{{ a.name }}">
-<thead><tr><th>Item</th><th>Students</th><th>Share of wrong</th><th>Answer</th><th>Catalogued mistake</th>\
-<th>Diagnosis</th></tr></thead>
-<tbody>{% for w in a.wrong %}<tr><td><code>{{ w.item }}</code></td><td class="n">{{ w.count }}</td>\
-<td class="n">{{ w.share }}</td>
-<td class="value">{{ w.value }}</td><td>{% if w.mistake %}<code>{{ w.mistake }}</code>{% else %}\
-<span class="muted">not catalogued</span>{% endif %}</td><td>{{ w.message }}</td></tr>
-{% endfor %}</tbody>
-</table>{% else %}<p class="muted">No wrong answers.</p>{% endif %}
-</section>
-{% endfor %}
-
-<h2>Statuses</h2>
-<p>Items per status:</p>
-<table class="statuses">
-<thead><tr><th>Status</th>{% for c in status_columns %}<th>{{ c }}</th>{% endfor %}</tr></thead>
-<tbody>{% for row in status_rows %}<tr><td>{{ row[0] }}</td>{% for v in row[1] %}<td class="n">{{ v }}</td>\
-{% endfor %}</tr>
-{% endfor %}</tbody>
-</table>
-<p>Submissions per status:</p>
-<table class="submission-statuses">
-<thead><tr><th>Status</th>{% for c in status_columns %}<th>{{ c }}</th>{% endfor %}</tr></thead>
-<tbody>{% for row in submission_rows %}<tr><td>{{ row[0] }}</td>{% for v in row[1] %}\
-<td class="n">{{ v }}</td>{% endfor %}</tr>
-{% endfor %}</tbody>
-</table>
-
-<h2>Needs a person</h2>
-{% if attention %}<table class="attention">
-<thead><tr><th>Student</th><th>Assignment</th><th>Hand grading pending</th><th>Items to review</th>\
-<th>Notebook</th><th>Message</th></tr></thead>
-<tbody>{% for row in attention %}<tr><td>{{ row.student }}</td><td>{{ row.assignment }}</td>\
-<td>{{ row.manual }}</td><td>{{ row.review }}</td><td>{{ row.submission }}</td><td>{{ row.message }}</td></tr>
-{% endfor %}</tbody>
-</table>{% else %}<p class="muted">Nobody.</p>{% endif %}
-
-<h2>How to read this</h2>
-<p><strong>Discrimination</strong>: mean item score (as a share of its points) among the top {{ share }} of
-students by assignment total minus the bottom {{ share }}. From &minus;1 to 1; values below 0.2 are
-marked. Only students whose whole submission has an exported score count. Groups are fractional
-({{ share }} of the students), and a block of tied totals at a group's edge joins it with equal
-partial weights, so ties never depend on listing order. With fewer than {{ min_students }} students,
-or when all totals are equal, the index is not computed (n/a).</p>
-<p><strong>Most common wrong answers</strong>: answers matching a catalogued mistake are grouped by that
-mistake (the answer shown is the most common one in the group); other wrong answers are grouped by value.</p>
-</body>
-</html>
-"""
-
-_ENV = Environment(autoescape=True, keep_trailing_newline=True)
-_PAGE = _ENV.from_string(PAGE)
-
-
 def report_context(results: list[SubmissionResult], share: float = SHARE,
                    min_students: int = MIN_STUDENTS) -> dict:
     results = latest(results)
@@ -472,9 +361,11 @@ def report_context(results: list[SubmissionResult], share: float = SHARE,
         possible = max_points(results, name)
         series = pd.Series(scores, dtype=float)
         items = []
-        for row in stats[stats.assignment == name].itertuples():
+        rows = list(stats[stats.assignment == name].itertuples())
+        labels = item_labels(name, [row.item for row in rows])
+        for row in rows:
             items.append({
-                "item": row.item, "label": item_label(name, row.item), "kind": row.kind,
+                "item": row.item, "label": labels[row.item], "kind": row.kind,
                 "max_score": _num(row.max_score), "n": row.n, "mean": _fmt(row.mean_score),
                 "full": _fmt(row.full_marks, percent=True), "disc": _fmt(row.discrimination),
                 "low": not math.isnan(row.discrimination) and row.discrimination < 0.2,
@@ -489,7 +380,7 @@ def report_context(results: list[SubmissionResult], share: float = SHARE,
             "histogram": score_histogram(scores, possible, f"{name}: scores (n={len(scores)})"),
             "items": items,
             "wrong": [{"item": w.item, "count": w.count, "share": _fmt(w.share, percent=True),
-                       "value": w.value,
+                       "value": w.value, "answer": w.answer,
                        "mistake": w.mistake if isinstance(w.mistake, str) else None,
                        "message": w.message}
                       for w in wrong[wrong.assignment == name].itertuples()],
@@ -511,7 +402,8 @@ def report_context(results: list[SubmissionResult], share: float = SHARE,
 
 def render_report(results: list[SubmissionResult], share: float = SHARE,
                   min_students: int = MIN_STUDENTS) -> str:
-    return _PAGE.render(**report_context(results, share, min_students))
+    """The report page (templates/report.html.j2, autoescaped)."""
+    return template("report.html.j2").render(**report_context(results, share, min_students))
 
 
 def write_report(results: list[SubmissionResult], out: Path, share: float = SHARE,

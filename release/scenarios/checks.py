@@ -11,7 +11,25 @@ from __future__ import annotations
 
 import numbers
 
-__all__ = ["check_format", "check_values", "plain", "matches", "verdict", "type_name"]
+__all__ = ["check_format", "check_values", "plain", "matches", "verdict", "type_name",
+           "CheckFailed", "STUB_MESSAGE", "CODE_STUB"]
+
+# What an unanswered answer cell holds in the release: nbgrader's ClearSolutions writes it
+# (nbgrader_config.py sets `c.ClearSolutions.code_stub` from here) and the release check
+# requires it. The grader knows an untouched stub by its NotImplementedError.
+STUB_MESSAGE = "answer this question here"
+CODE_STUB = f'# YOUR CODE HERE\nraise NotImplementedError("{STUB_MESSAGE}")'
+
+
+class CheckFailed(AssertionError):
+    """A check that failed: shown in the notebook as its message alone, without a traceback
+    into this file. IPython renders an exception by its `_render_traceback_` when it has one;
+    the kernel still reports an error (ename, evalue), so Run All stops there, Validate fails
+    and nbgrader scores the cell 0."""
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"\N{BALLOT X} {line}" if n == 0 else f"  {line}"
+                for n, line in enumerate(str(self).splitlines() or [""])]
 
 
 class Unreadable(TypeError):
@@ -173,12 +191,12 @@ def check_values(name: str, value, key: dict) -> None:
     try:
         got = plain(value)
     except Unreadable as exc:
-        raise AssertionError(f"{name}: {exc}; store numbers, text or a pandas table") from None
+        raise CheckFailed(f"{name}: {exc}; store numbers, text or a pandas table") from None
     outcome, message, _ = verdict(got, key)
     if outcome == "follow-through":
         print(f"{name}: {message}")
     elif outcome != "correct":
-        raise AssertionError(f"{name}: {message}")
+        raise CheckFailed(f"{name}: {message}")
 
 
 def _labels(value) -> list[str]:
@@ -292,10 +310,14 @@ def plain_format_problem(name: str, kind: str, got, spec: dict) -> str | None:
 
 
 def check_format(name: str, value, spec: dict) -> None:
-    """Visible test: the answer has the expected type, labels, range and conventions."""
+    """Visible test: the answer has the expected type, labels, range and conventions. It says
+    so in one line on stdout when they do (never stderr: nbgrader would score that a failure)."""
     problem = format_problem(name, value, spec)
     if problem:
-        raise AssertionError(problem)
+        raise CheckFailed(problem)
+    later = ("a chart is graded on its form only" if spec.get("type") == "figure"
+             else "values are checked when graded")
+    print(f"\N{CHECK MARK} {name}: form OK \N{EM DASH} {later}")
 
 
 def snapshot(nonce: str, item: str, variable: str, namespace: dict, uses: tuple = ()) -> str:
