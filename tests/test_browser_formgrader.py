@@ -12,7 +12,7 @@ import sys
 import pytest
 from chromium import DESKTOP, watch
 from conftest import REPO, copy_course, seconds
-from test_browser_lab import LAB_CONFIG, TOKEN, _free_port, _wait_until_up
+from test_browser_lab import LAB_CONFIG, TOKEN, _free_port, _stop, _wait_until_up
 
 from autograder.release import release_manifest
 
@@ -39,12 +39,7 @@ def instructor(tmp_path_factory):
     url = f"http://127.0.0.1:{port}"
     _wait_until_up(server, url, tmp / "lab.log")
     yield url, course, tmp / "lab.log"
-    server.terminate()
-    try:
-        server.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        server.kill()
-    log.close()
+    _stop(server, log)
 
 
 def _row(page, name: str):

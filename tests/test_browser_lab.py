@@ -58,6 +58,15 @@ def _wait_until_up(server: subprocess.Popen, url: str, log: Path) -> None:
             time.sleep(0.5)
 
 
+def _stop(server: subprocess.Popen, log) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.kill()
+    log.close()
+
+
 def _percent_mistake(nb):
     code = nb.cells[notebooks.find(nb, "q3_totals")].source
     return with_answer(nb, "q3_totals", code + "\ntotals = totals * 100")
@@ -91,12 +100,7 @@ def lab(tmp_path_factory):
     url = f"http://127.0.0.1:{port}"
     _wait_until_up(server, url, tmp / "lab.log")
     yield url, home
-    server.terminate()
-    try:
-        server.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        server.kill()
-    log.close()
+    _stop(server, log)
 
 
 RUN_ALL = """async () => {
@@ -130,6 +134,16 @@ def _open_and_run(chromium, url: str, path: str):
     page, requests = _open(chromium, url, path)
     page.evaluate(RUN_ALL)
     return page, requests
+
+
+def _validate(page) -> str:
+    """Click the nbgrader extension's Validate button; the result dialog's text."""
+    _in_front(page, ".validate-button").click()
+    dialog = page.locator(".jp-Dialog")
+    dialog.wait_for()
+    page.wait_for_function("!document.querySelector('.jp-Dialog')?.innerText.includes('Validating')",
+                           timeout=seconds(180) * 1000)
+    return dialog.inner_text()
 
 
 def _shot(page, name: str) -> None:
@@ -206,12 +220,7 @@ def test_validate_button_passes_a_solution(chromium, lab, name):
     a = get(name)
     page, _ = _open(chromium, url, f"{name}/{a.notebook}")
     try:
-        _in_front(page, ".validate-button").click()
-        dialog = page.locator(".jp-Dialog")
-        dialog.wait_for()
-        page.wait_for_function("!document.querySelector('.jp-Dialog')?.innerText.includes('Validating')",
-                               timeout=seconds(180) * 1000)
-        text = dialog.inner_text()
+        text = _validate(page)
         assert "Success! Your notebook passes all the tests." in text, text[:3000]
         assert "cannot be converted" not in text
     finally:
@@ -223,12 +232,7 @@ def test_validate_button_shows_the_one_line_message_for_a_slip(chromium, lab):
     url, _ = lab
     page, _ = _open(chromium, url, "vtdf/percent.ipynb")
     try:
-        _in_front(page, ".validate-button").click()
-        dialog = page.locator(".jp-Dialog")
-        dialog.wait_for()
-        page.wait_for_function("!document.querySelector('.jp-Dialog')?.innerText.includes('Validating')",
-                               timeout=seconds(180) * 1000)
-        text = dialog.inner_text()
+        text = _validate(page)
         assert "Success!" not in text and "✗ totals should lie between 0 and 1" in text, text[:3000]
         assert "checks.py" not in text
         _shot(page, "validate_slip")
