@@ -6,13 +6,12 @@ the Assignment List finds it without "Error fetching courses!"."""
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 
 import pytest
 from chromium import DESKTOP, watch
 from conftest import REPO, copy_course, seconds
-from test_browser_lab import LAB_CONFIG, TOKEN, _free_port, _stop, _wait_until_up
+from lab_server import TOKEN, serve
 
 from autograder.release import release_manifest
 
@@ -23,23 +22,11 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser-lab")]
 def instructor(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("instructor")
     course = copy_course(tmp / "course")
-    (tmp / "lab_config.py").write_text(LAB_CONFIG)
-    port = _free_port()
     # PATH without this Python's bin folder, as for `.venv/bin/jupyter lab` run unactivated
     path = os.pathsep.join(p for p in os.environ.get("PATH", "").split(os.pathsep)
                            if p != os.path.dirname(sys.executable))
-    env = {**os.environ, "PATH": path, "HOME": str(tmp), "JUPYTER_CONFIG_DIR": str(tmp / "config"),
-           "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
-           "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "workspaces")}
-    log = (tmp / "lab.log").open("w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "jupyter", "lab", f"--config={tmp / 'lab_config.py'}",
-         f"--ServerApp.port={port}", f"--IdentityProvider.token={TOKEN}"],
-        cwd=course, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    _wait_until_up(server, url, tmp / "lab.log")
-    yield url, course, tmp / "lab.log"
-    _stop(server, log)
+    with serve(tmp, course, {"PATH": path}) as url:
+        yield url, course, tmp / "lab.log"
 
 
 def _row(page, name: str):

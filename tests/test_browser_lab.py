@@ -8,11 +8,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 import uuid
 from pathlib import Path
 
@@ -20,56 +15,15 @@ import nbformat
 import pytest
 from chromium import DESKTOP, watch
 from conftest import copy_course, seconds
+from lab_server import TOKEN, percent_slip, serve
 
 from autograder import notebooks
 from autograder.assignments import ASSIGNMENTS, get
-from autograder.synthetic import solved, with_answer
+from autograder.synthetic import solved
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser-lab")]
-TOKEN = "paradox-test"
-LAB_CONFIG = """\
-c.ServerApp.open_browser = False
-c.ServerApp.ip = "127.0.0.1"
-c.ServerApp.allow_root = True           # CI runs as root
-c.LabApp.expose_app_in_browser = True   # window.jupyterapp, to run commands as the menus do
-c.LabApp.news_url = None                # no announcement fetches in a test
-c.LabApp.check_for_updates_class = "jupyterlab.handlers.announcements.NeverCheckForUpdate"
-"""
 # Every cell in the DOM (JupyterLab 4 otherwise detaches cells scrolled out of view).
 NOTEBOOK_SETTINGS = {"windowingMode": "none"}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_until_up(server: subprocess.Popen, url: str, log: Path) -> None:
-    deadline = time.monotonic() + seconds(60)
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/api/status?token={TOKEN}", timeout=2)
-            return
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                pytest.fail(f"jupyter lab did not start:\n{log.read_text()[-3000:]}")
-            time.sleep(0.5)
-
-
-def _stop(server: subprocess.Popen, log) -> None:
-    server.terminate()
-    try:
-        server.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        server.kill()
-    log.close()
-
-
-def _percent_mistake(nb):
-    code = nb.cells[notebooks.find(nb, "q3_totals")].source
-    return with_answer(nb, "q3_totals", code + "\ntotals = totals * 100")
 
 
 @pytest.fixture(scope="module")
@@ -82,25 +36,13 @@ def lab(tmp_path_factory):
     for a in ASSIGNMENTS.values():
         shutil.copytree(course / "release" / a.name, home / a.name)
         nbformat.write(solved(course, a.name), home / a.name / a.notebook)
-    nbformat.write(_percent_mistake(solved(course, "vtdf")), home / "vtdf" / "percent.ipynb")
+    nbformat.write(percent_slip(solved(course, "vtdf")), home / "vtdf" / "percent.ipynb")
     settings = tmp / "settings" / "@jupyterlab" / "notebook-extension"
     settings.mkdir(parents=True)
     (settings / "tracker.jupyterlab-settings").write_text(json.dumps(NOTEBOOK_SETTINGS))
-    (tmp / "lab_config.py").write_text(LAB_CONFIG)
-    port = _free_port()
-    env = {**os.environ, "HOME": str(tmp), "JUPYTER_CONFIG_DIR": str(tmp / "config"),
-           "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
-           "JUPYTERLAB_SETTINGS_DIR": str(tmp / "settings"),
-           "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "workspaces")}
-    log = (tmp / "lab.log").open("w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "jupyter", "lab", f"--config={tmp / 'lab_config.py'}",
-         f"--ServerApp.port={port}", f"--IdentityProvider.token={TOKEN}",
-         f"--ServerApp.root_dir={home}"], cwd=home, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    _wait_until_up(server, url, tmp / "lab.log")
-    yield url, home
-    _stop(server, log)
+    with serve(tmp, home, {"JUPYTERLAB_SETTINGS_DIR": str(tmp / "settings")},
+               f"--ServerApp.root_dir={home}") as url:
+        yield url, home
 
 
 RUN_ALL = """async () => {

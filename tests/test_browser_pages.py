@@ -10,25 +10,18 @@ from pathlib import Path
 import pytest
 from chromium import DESKTOP, PHONE, axe_violations, overflow, watch
 from conftest import copy_course, seconds
+from lab_server import percent_slip
 
-from autograder import notebooks
 from autograder.casebook.build import build_case
 from autograder.grading.pipeline import grade_class
 from autograder.grading.sandbox import Limits
 from autograder.outputs.feedback import write_feedback
 from autograder.outputs.report import write_report
 from autograder.release import build_release
-from autograder.synthetic import blank, half_done, solved, submit, with_answer
+from autograder.synthetic import blank, half_done, solved, submit
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser-pages")]
 MIN_FIGURE = 300  # CSS px: a chart narrower than this on a phone cannot be read
-
-
-def _percent_mistake(course: Path):
-    """VTDF with the totals as percentages (100x too large): a common slip."""
-    nb = solved(course, "vtdf")
-    code = nb.cells[notebooks.find(nb, "q3_totals")].source
-    return with_answer(nb, "q3_totals", code + "\ntotals = totals * 100")
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +31,7 @@ def pages(tmp_path_factory) -> dict[str, Path]:
     build_release(course)
     submit(course, "ada", "vtdf", solved(course, "vtdf"))
     submit(course, "ben", "vtdf", half_done(course, "vtdf"))
-    submit(course, "cy", "vtdf", _percent_mistake(course))
+    submit(course, "cy", "vtdf", percent_slip(solved(course, "vtdf")))
     submit(course, "dee", "vtdf", blank(course, "vtdf"))
     submit(course, "ada", "build_vs_buy", solved(course, "build_vs_buy"))
     submit(course, "ben", "scenarios", half_done(course, "scenarios"))
