@@ -146,24 +146,27 @@ def title_of(text: str) -> str:
     return match.group(1).strip() if match else "Case"
 
 
+def case_parts(root: Path | None = None, data: Path | None = None, dpi: int | None = None) -> dict[str, str]:
+    """The pieces every rendering of the case shares, as HTML: the title, the narrative, the
+    exhibits (figures at `dpi`; default the screen's), the endnotes, the as-of date. One
+    endnote numbering serves the narrative's citations and the exhibits'."""
+    root = root or course_root()
+    data = data or data_dir(root)
+    notes = Endnotes.read(data)
+    text = render_case_text(root, data, notes)
+    exhibits = ex.render_exhibits(data, notes) if dpi is None else ex.render_exhibits(data, notes, dpi=dpi)
+    return {"title": title_of(text), "narrative": narrative_html(text), "exhibits": exhibits,
+            "endnotes": notes.html(), "as_of": fmt.longdate(AS_OF)}
+
+
 def build_case(root: Path | None = None, out: Path | None = None, data: Path | None = None) -> Path:
     """Render the narrative and the exhibits from `data` (default <root>/case/data) into one
     self-contained HTML file, `out` (default <root>/case/build/case.html). Returns its path."""
     root = root or course_root()
-    data = data or data_dir(root)
     out = out or root / "case" / "build" / "case.html"
-    notes = Endnotes.read(data)  # one numbering for the narrative's citations and the exhibits'
-    text = render_case_text(root, data, notes)
-    exhibits = ex.render_exhibits(data, notes)
     page = _environment(jinja2.FileSystemLoader(str(PAGE_TEMPLATES))).get_template("page.html.j2")
-    html_text = page.render(
-        title=title_of(text),
-        css=(PAGE_TEMPLATES / "case.css").read_text(encoding="utf-8"),
-        narrative=narrative_html(text),
-        exhibits=exhibits,
-        endnotes=notes.html(),
-        as_of=fmt.longdate(AS_OF),
-    )
+    html_text = page.render(css=(PAGE_TEMPLATES / "case.css").read_text(encoding="utf-8"),
+                            **case_parts(root, data))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(html_text, encoding="utf-8")
     return out

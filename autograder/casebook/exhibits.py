@@ -1,8 +1,10 @@
 """The case's numbered exhibits: one registry, each exhibit rendered from case/data, never typed.
 
 Each exhibit names the CSV file(s) it is made from; its renderer reads them (through
-autograder.data.load, which refuses any row dated after the as-of date) and returns HTML tables
-and matplotlib figures (embedded as base64 PNG data URIs so the page is self-contained). Every
+autograder.data.load, which refuses any row dated after the as-of date) and returns its parts in
+page order: tables of formatted cells, matplotlib figures and a few boxes of fixed markup. The
+case page turns the parts into HTML (figures embedded as base64 PNG data URIs so the page is
+self-contained); the class deck places the same parts on slides, so both show one exhibit. Every
 sourced row cites its sources as numbered endnotes. Exhibits show inputs only: no exercise
 answer (an NPV, a break-even, an expected value, a weighted score) is computed here; the payoff
 matrix of Exhibit 9 is an input of the scenario exercise, computed from its drivers by the key.
@@ -13,6 +15,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,15 +45,53 @@ def _table(frame: pd.DataFrame, caption: str) -> str:
             f'<p class="table-caption">{html.escape(caption)}</p>{body}</div>')
 
 
-def _figure(fig: Figure, alt: str) -> str:
+def png(fig: Figure, dpi: int) -> bytes:
+    """The figure as PNG bytes, cropped to its ink, with no software stamp (same bytes on every
+    run and machine)."""
     FigureCanvasAgg(fig)  # Agg: no display needed, identical output everywhere
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=150, bbox_inches="tight", metadata={"Software": None})
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return (
-        f'<figure class="exhibit-figure"><img src="data:image/png;base64,{data}" '
-        f'alt="{html.escape(alt)}"><figcaption>{html.escape(alt)}</figcaption></figure>'
-    )
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
+    return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table of already-formatted cells (strings), with its caption."""
+    frame: pd.DataFrame
+    caption: str
+
+    def html(self, dpi: int = 150) -> str:  # no pixels: dpi is taken so all parts render alike
+        return _table(self.frame, self.caption)
+
+
+@dataclass(frozen=True)
+class Plot:
+    """A matplotlib figure and the text that describes it (alt text and caption)."""
+    fig: Figure
+    alt: str
+
+    def html(self, dpi: int = 150) -> str:
+        data = base64.b64encode(png(self.fig, dpi)).decode("ascii")
+        return (
+            f'<figure class="exhibit-figure"><img src="data:image/png;base64,{data}" '
+            f'alt="{html.escape(self.alt)}"><figcaption>{html.escape(self.alt)}</figcaption></figure>'
+        )
+
+
+@dataclass(frozen=True)
+class Markup:
+    """A fixed block of page markup (a note or a definitions box) and its plain-text reading."""
+    markup: str
+
+    def html(self, dpi: int = 150) -> str:  # no pixels, as for a table
+        return self.markup
+
+    @property
+    def text(self) -> str:
+        return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", self.markup)).split())
+
+
+Part = Table | Plot | Markup
 
 
 def _source_cells(rows: pd.DataFrame, notes: Endnotes, column: str = "source") -> pd.Series:
@@ -67,12 +108,16 @@ class Exhibit:
     source: str  # what the exhibit rests on; the rows' own sources are endnotes
     illustrative: bool
     figures: int  # how many figures the renderer draws
-    renderer: Callable[[Path, Endnotes], str]
+    renderer: Callable[[Path, Endnotes], list[Part]]
 
-    def html(self, folder: Path, notes: Endnotes) -> str:
+    def parts(self, folder: Path, notes: Endnotes) -> list[Part]:
+        """The exhibit's tables, figures and boxes, in page order."""
+        return self.renderer(folder, notes)
+
+    def html(self, folder: Path, notes: Endnotes, dpi: int = 150) -> str:
         """The exhibit as one <section>: heading (an <h3> under the page's "Exhibits" <h2>),
-        illustrative flag, tables/figures, source line."""
-        body = self.renderer(folder, notes)
+        illustrative flag, tables/figures (at `dpi`), source line."""
+        body = "".join(part.html(dpi) for part in self.parts(folder, notes))
         flag = f'<p class="illustrative">{ILLUSTRATIVE_NOTE}</p>' if self.illustrative else ""
         return (
             f'<section class="exhibit" id="exhibit-{self.number}" data-exhibit="{self.number}">\n'
@@ -86,7 +131,7 @@ class Exhibit:
 # --- renderers, one per exhibit --------------------------------------------------------------
 
 
-def _financials(folder: Path, notes: Endnotes) -> str:
+def _financials(folder: Path, notes: Endnotes) -> list[Part]:
     fin = load("meta_financials", folder)
     capex = load("meta_capex", folder)
     snapshot = pd.DataFrame({
@@ -108,27 +153,27 @@ def _financials(folder: Path, notes: Endnotes) -> str:
         "Announced": capex["announced"].map(longdate),
         "Source": _source_cells(capex, notes),
     })
-    return (_table(snapshot, "Meta Platforms: revenue, profit, cash and reach by year")
-            + _table(spend, "Capital expenditure (including principal payments on finance "
-                            "leases): actuals and guidance, in order of announcement")
-            + _figure(figures.revenue_and_capex(fin, capex),
-                      "Revenue by year (advertising and other); capital expenditure by fiscal "
-                      "year, with each guidance range in the order it was announced"))
+    return [Table(snapshot, "Meta Platforms: revenue, profit, cash and reach by year"),
+            Table(spend, "Capital expenditure (including principal payments on finance "
+                         "leases): actuals and guidance, in order of announcement"),
+            Plot(figures.revenue_and_capex(fin, capex),
+                 "Revenue by year (advertising and other); capital expenditure by fiscal "
+                 "year, with each guidance range in the order it was announced")]
 
 
-def _llama(folder: Path, notes: Endnotes) -> str:
+def _llama(folder: Path, notes: Endnotes) -> list[Part]:
     timeline = load("llama_timeline", folder).sort_values("date").reset_index(drop=True)
     license_ = load("llama_license", folder)
     events = pd.DataFrame({"Date": timeline["date"].map(longdate), "Event": timeline["event"],
                            "Detail": timeline["detail"], "Source": _source_cells(timeline, notes)})
     clauses = pd.DataFrame({"Clause": license_["clause"], "Version": license_["version"],
                             "Summary": license_["summary"], "Source": _source_cells(license_, notes)})
-    return (_table(events, f"Releases, adoption and organization, to {longdate(AS_OF)}")
-            + _figure(figures.timeline(timeline, AS_OF), "The dated events above on one time axis")
-            + _table(clauses, "Key license terms (paraphrased)"))
+    return [Table(events, f"Releases, adoption and organization, to {longdate(AS_OF)}"),
+            Plot(figures.timeline(timeline, AS_OF), "The dated events above on one time axis"),
+            Table(clauses, "Key license terms (paraphrased)")]
 
 
-RUN_RATE_BOX = (
+RUN_RATE_BOX = Markup(
     '<div class="definitions"><p class="box-title">Definitions: revenue is not run-rate</p><dl>'
     "<dt>Revenue</dt><dd>Money earned over a completed period (a fiscal year), recognized under "
     "accounting rules. An <em>expected</em> figure is a forecast reported before the period "
@@ -143,7 +188,7 @@ RUN_RATE_BOX = (
 )
 
 
-def _labs(folder: Path, notes: Endnotes) -> str:
+def _labs(folder: Path, notes: Endnotes) -> list[Part]:
     labs = load("closed_lab_economics", folder)
     table = pd.DataFrame({
         "Company": labs["company"], "Metric": labs["metric"],
@@ -160,13 +205,15 @@ def _labs(folder: Path, notes: Endnotes) -> str:
             share = api["value_usd_b"].iloc[0] / total["value_usd_b"].iloc[0]
             shares.append({"Company": company, "Period": period,
                            "API share of annualized revenue (derived)": pct(share)})
-    body = _table(table, f"OpenAI and Anthropic: reported figures, as reported by {longdate(AS_OF)}")
+    body: list[Part] = [Table(table, f"OpenAI and Anthropic: reported figures, as reported by "
+                                     f"{longdate(AS_OF)}")]
     if shares:
-        body += _table(pd.DataFrame(shares), "API share, derived from the two annualized lines above")
-    return body + RUN_RATE_BOX
+        body.append(Table(pd.DataFrame(shares), "API share, derived from the two annualized lines "
+                                                "above"))
+    return [*body, RUN_RATE_BOX]
 
 
-def _prices(folder: Path, notes: Endnotes) -> str:
+def _prices(folder: Path, notes: Endnotes) -> list[Part]:
     prices = load("model_prices", folder)
     table = pd.DataFrame({
         "Model": prices["model"], "Developer": prices["developer"],
@@ -176,15 +223,15 @@ def _prices(folder: Path, notes: Endnotes) -> str:
         "Capability index (ILLUSTRATIVE)": prices["capability_index"].map(num),
         "Source": _source_cells(prices, notes, "price_source"),
     })
-    return (_table(table, f"List prices at {longdate(AS_OF)}")
-            + '<p class="note">The capability index is an ILLUSTRATIVE teaching score (0 to 100, an '
-            "ordinal ranking, not a benchmark result); the prices are list prices, some from "
-            "undated vendor pages or aggregators, as graded.</p>"
-            + _figure(figures.prices(prices, AS_OF),
-                      "Input and output list prices per million tokens, by model and host"))
+    return [Table(table, f"List prices at {longdate(AS_OF)}"),
+            Markup('<p class="note">The capability index is an ILLUSTRATIVE teaching score (0 to '
+                   "100, an ordinal ranking, not a benchmark result); the prices are list prices, "
+                   "some from undated vendor pages or aggregators, as graded.</p>"),
+            Plot(figures.prices(prices, AS_OF),
+                 "Input and output list prices per million tokens, by model and host")]
 
 
-def _vtdf(folder: Path, notes: Endnotes) -> str:
+def _vtdf(folder: Path, notes: Endnotes) -> list[Part]:
     scores = load("vtdf_scores", folder)
     rubric = load("vtdf_rubric", folder)
     weights = load("vtdf_weights", folder)
@@ -195,16 +242,16 @@ def _vtdf(folder: Path, notes: Endnotes) -> str:
                                  "Platform lens": weights["platform_lens"].map(num),
                                  "Capability lens": weights["capability_lens"].map(num)})
     rubric_table = pd.DataFrame({"Score": rubric["score"].map(num), "Meaning": rubric["meaning"]})
-    return (_table(shown, "Scores by layer and sub-criterion (1 to 5)")
-            + _figure(figures.heatmap(grid, "VTDF sub-criterion scores (illustrative)",
-                                      "Score (rubric)", rubric["score"].min(),
-                                      rubric["score"].max(), fmt=num),
-                      "Heat map of the illustrative VTDF scores by firm")
-            + _table(rubric_table, "Scoring rubric")
-            + _table(weight_table, "Layer weights: two lenses"))
+    return [Table(shown, "Scores by layer and sub-criterion (1 to 5)"),
+            Plot(figures.heatmap(grid, "VTDF sub-criterion scores (illustrative)",
+                                 "Score (rubric)", rubric["score"].min(),
+                                 rubric["score"].max(), fmt=num),
+                 "Heat map of the illustrative VTDF scores by firm"),
+            Table(rubric_table, "Scoring rubric"),
+            Table(weight_table, "Layer weights: two lenses")]
 
 
-def _parameters(name: str, folder: Path, notes: Endnotes, skip: tuple[str, ...] = ()) -> str:
+def _parameters(name: str, folder: Path, notes: Endnotes, skip: tuple[str, ...] = ()) -> Table:
     table = load(name, folder)
     table = table[~table["parameter"].isin(skip)]
     shown = pd.DataFrame({"Parameter": table["label"], "Value": table["value"].map(trim),
@@ -213,20 +260,20 @@ def _parameters(name: str, folder: Path, notes: Endnotes, skip: tuple[str, ...] 
         shown["Source"] = [f"{notes.marks(s)} {g}" if b == "sourced" else s
                            for s, b, g in zip(table["source"], table["basis"], table["reliability"])]
     shown["Description"] = table["description"]
-    return _table(shown, "Parameters")
+    return Table(shown, "Parameters")
 
 
-def _build_vs_buy(folder: Path, notes: Endnotes) -> str:
-    return _parameters("build_vs_buy", folder, notes)
+def _build_vs_buy(folder: Path, notes: Endnotes) -> list[Part]:
+    return [_parameters("build_vs_buy", folder, notes)]
 
 
-def _selfhost(folder: Path, notes: Endnotes) -> str:
-    return _parameters("selfhost", folder, notes) + (
+def _selfhost(folder: Path, notes: Endnotes) -> list[Part]:
+    return [_parameters("selfhost", folder, notes), Markup(
         '<p class="note">Rows whose basis is <em>sourced</em> cite their source; rows marked '
-        "<em>illustrative</em> are teaching assumptions.</p>")
+        "<em>illustrative</em> are teaching assumptions.</p>")]
 
 
-def _parallels(folder: Path, notes: Endnotes) -> str:
+def _parallels(folder: Path, notes: Endnotes) -> list[Part]:
     table = load("platform_parallels", folder)
     shown = pd.DataFrame({
         "Platform": table["platform"], "Owner": table["owner"],
@@ -235,8 +282,8 @@ def _parallels(folder: Path, notes: Endnotes) -> str:
         "Year": table["year"].astype(int).astype(str), "Dated fact": table["fact"],
         "Source": _source_cells(table, notes),
     })
-    return (_table(shown, "Platform bets: open and closed, won and lost")
-            + _figure(figures.quadrants(table), "The platforms above by openness and outcome"))
+    return [Table(shown, "Platform bets: open and closed, won and lost"),
+            Plot(figures.quadrants(table), "The platforms above by openness and outcome")]
 
 
 def scenario_tables(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, str, pd.DataFrame]:
@@ -252,7 +299,7 @@ def scenario_tables(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, str, pd.D
     return options, futures, baseline, payoffs
 
 
-def _scenarios(folder: Path, notes: Endnotes) -> str:
+def _scenarios(folder: Path, notes: Endnotes) -> list[Part]:
     options, futures, baseline, payoffs = scenario_tables(folder)
     drivers = list(scenario_key.DRIVERS)
     option_table = pd.DataFrame({"Option": options.index, "What Meta would do": options["definition"]})
@@ -274,20 +321,20 @@ def _scenarios(folder: Path, notes: Endnotes) -> str:
                                   "Meaning": settings["description"]})
     limit = float(abs(payoffs.to_numpy()).max())
     unit = "; ".join(futures["unit"].unique())
-    return (
-        _table(option_table, f"Five courses of action: what each means and its drivers "
-                             f"(levels 0 to 1; '{baseline}' is the baseline)")
-        + _table(future_table, f"Four futures: working probabilities and what one unit of each "
-                               f"driver is worth ({unit}; exposure counts as a cost)")
-        + '<div class="definitions"><p class="box-title">Why the drivers are set as they are</p>'
-        + f"<dl>{rationale}</dl></div>"
-        + _table(matrix, f"Payoff matrix, $ billion of NPV against '{baseline}': for each option "
-                         "and future, the sum over drivers of (option's level − baseline's level) × "
-                         "the driver's value, minus the option's cost")
-        + _figure(figures.heatmap(payoffs, "Payoffs against staying the course ($B)",
-                                  "$ billion NPV", -limit, limit, diverging=True, fmt=trim),
-                  "The payoff matrix: gains in blue, losses in red")
-        + _table(setting_table, "Decision-analysis settings"))
+    return [
+        Table(option_table, f"Five courses of action: what each means and its drivers "
+                            f"(levels 0 to 1; '{baseline}' is the baseline)"),
+        Table(future_table, f"Four futures: working probabilities and what one unit of each "
+                            f"driver is worth ({unit}; exposure counts as a cost)"),
+        Markup('<div class="definitions"><p class="box-title">Why the drivers are set as they '
+               f"are</p><dl>{rationale}</dl></div>"),
+        Table(matrix, f"Payoff matrix, $ billion of NPV against '{baseline}': for each option "
+                      "and future, the sum over drivers of (option's level − baseline's level) × "
+                      "the driver's value, minus the option's cost"),
+        Plot(figures.heatmap(payoffs, "Payoffs against staying the course ($B)",
+                             "$ billion NPV", -limit, limit, diverging=True, fmt=trim),
+             "The payoff matrix: gains in blue, losses in red"),
+        Table(setting_table, "Decision-analysis settings")]
 
 
 EXHIBITS: tuple[Exhibit, ...] = (
@@ -331,8 +378,10 @@ def exhibit(number: int) -> Exhibit:
 
 
 def render_exhibits(folder: Path, notes: Endnotes | None = None,
-                    numbers: Iterable[int] | None = None) -> str:
-    """The exhibits' HTML, in number order (all of them unless `numbers` is given)."""
+                    numbers: Iterable[int] | None = None, dpi: int = 150) -> str:
+    """The exhibits' HTML, in number order (all of them unless `numbers` is given), figures
+    drawn at `dpi` (the print edition asks for more than the screen's 150)."""
     notes = notes or Endnotes.read(folder)
     wanted = set(numbers) if numbers is not None else None
-    return "\n".join(e.html(folder, notes) for e in EXHIBITS if wanted is None or e.number in wanted)
+    return "\n".join(e.html(folder, notes, dpi) for e in EXHIBITS
+                     if wanted is None or e.number in wanted)
