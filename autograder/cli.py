@@ -11,6 +11,8 @@
     autograder demo       all of the above on a synthetic class, in a fresh folder
     autograder guide      regenerate the instructor guide's tables from the answer key
     autograder key        print the answer key (instructors only)
+    autograder kit        the adopter's kit in dist/: case and teaching-note PDFs, assignment
+                          sheets, slide deck, exhibits workbooks, executed answer notebooks
 
 Wrong input ends with one line on stderr that names what is wrong, and a non-zero exit: 2 for
 a usage error (an unknown assignment name, a missing argument), 1 for everything else.
@@ -31,6 +33,7 @@ from typing import NoReturn
 import typer
 
 from autograder.assignments import ORDER
+from autograder.kit.build import NAMES as KIT_PARTS
 from autograder.paths import course_root
 from autograder.utils import printable
 
@@ -80,11 +83,12 @@ def main() -> None:
     from autograder.grading.intake import IntakeError
     from autograder.grading.pipeline import CourseBusy
     from autograder.grading.sandbox import SandboxUnavailable
+    from autograder.kit.printing import KitError
     from autograder.release import ReleaseError
 
     try:
         app()
-    except (DataError, GradebookError, IntakeError, CourseBusy, ReleaseError,
+    except (DataError, GradebookError, IntakeError, CourseBusy, ReleaseError, KitError,
             FileNotFoundError) as exc:
         _echo(f"error: {exc}", fg=typer.colors.RED, err=True)
         sys.exit(1)
@@ -101,6 +105,29 @@ def case(course: Path | None = CourseOpt,
     from autograder.casebook.build import build_case
 
     _echo(f"case written to {build_case(_root(course), out)}")
+
+
+KitPart = Enum("KitPart", {name: name for name in KIT_PARTS}, type=str)  # type: ignore[misc]
+
+
+@app.command()
+def kit(only: list[KitPart] = typer.Option(None, "--only", help="Build only this part (repeatable)."),
+        out: Path | None = typer.Option(None, "--out", help="Where to write (default <course>/dist)."),
+        course: Path | None = CourseOpt):
+    """Build the adopter's kit: dist/student/ (case PDF, assignment sheets, exhibits workbook)
+    and dist/instructor/ (teaching note, slide deck, workbook with answers, answer notebooks)."""
+    from autograder.kit.build import build_kit
+
+    root = _root(course)
+
+    def done(part, files: list[Path]) -> None:
+        for f in files:
+            shown = f.relative_to(root) if f.is_relative_to(root) else f
+            size = f.stat().st_size
+            shown_size = f"{size / 1e6:.1f} MB" if size >= 1e6 else f"{size / 1e3:.0f} kB"
+            _echo(f"{part.audience:<10} {shown}  ({shown_size}) {part.describe}")
+
+    build_kit(root, out.resolve() if out else None, _names(only), progress=done)
 
 
 @app.command()

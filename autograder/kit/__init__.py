@@ -1,0 +1,1 @@
+"""The adopter's kit: printable case, teaching note, assignment sheets, deck, workbook, answer notebooks."""
