@@ -212,3 +212,14 @@ def test_printing_without_chromium_says_what_is_missing(tmp_path, monkeypatch):
     with pytest.raises(KitError, match="install Debian's `chromium`"):
         print_pdf("<p>x</p>", tmp_path / "x.pdf", "x")
     assert not (tmp_path / "x.pdf").exists()
+
+
+@pytest.mark.install
+def test_the_installed_package_carries_the_print_templates(tmp_path):
+    """Do the kit's templates ship with the package (CI also runs this on a non-editable
+    install, where a template left out of package-data is missing)?"""
+    from autograder.kit.build import build_kit
+
+    written = build_kit(ROOT, tmp_path / "dist", only=["sheets"])
+    assert [p.name for p in written] == ["assignment-sheets.pdf"]
+    assert len(pypdf.PdfReader(written[0]).pages) == len(ASSIGNMENTS)
