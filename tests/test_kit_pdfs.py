@@ -5,6 +5,7 @@ nothing instructor-only; the teaching note is Part I of the guide without the ru
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import shutil
@@ -15,7 +16,7 @@ import openpyxl
 import pypdf
 import pytest
 from conftest import seconds
-from kit_checks import dates_after, instructor_only, normalized
+from kit_checks import dates_after, instructor_only, instructor_only_snippets, normalized
 
 from autograder.assignments import ASSIGNMENTS
 from autograder.casebook.build import render_case_text, title_of
@@ -223,3 +224,19 @@ def test_the_installed_package_carries_the_print_templates(tmp_path):
     written = build_kit(ROOT, tmp_path / "dist", only=["sheets"])
     assert [p.name for p in written] == ["assignment-sheets.pdf"]
     assert len(pypdf.PdfReader(written[0]).pages) == len(ASSIGNMENTS)
+
+
+def test_answer_pages_are_the_solutions_run_and_load_nothing_from_elsewhere(kit):
+    out, _ = kit
+    solutions = instructor_only_snippets()["solution"]
+    for a in ASSIGNMENTS.values():
+        page = (out / "instructor" / "answers" / f"{a.name}-answers.html").read_text(encoding="utf-8")
+        text = html.unescape(re.sub(r"<[^>]+>", "", page))
+        title = re.search(r"<title>(.*?)</title>", page, re.S)
+        assert title and html.unescape(title.group(1)) == f"Answers (instructors only): {a.title}"
+        assert re.findall(r'(?:src|href)="(?:https?:)?//', page) == []  # works offline, no CDN
+        outputs = re.findall(r'class="[^"]*\bjp-OutputArea-output\b', page)
+        assert len(outputs) >= len(a.checks)  # executed: every check printed its line
+        assert "Traceback" not in text and 'data-mime-type="application/vnd.jupyter.stderr"' not in page
+        assert sum(s in text for s in solutions) >= 5  # the solution code is there
+        assert "\\$" not in text  # an escaped dollar in Markdown shows as a plain "$"

@@ -8,6 +8,7 @@ works out of the box."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -313,3 +314,27 @@ def test_a_system_wide_exchange_wins_over_the_course_default(tmp_path):
     assert not (root / "exchange").exists()
     own = PyFileConfigLoader("nbgrader_config.py", str(root)).load_config()
     assert own.Exchange.root == str(root / "exchange")
+
+
+# --- dollar signs in Markdown ------------------------------------------------------------------
+
+def _dollar_pairs(text: str) -> list[str]:
+    """Paragraphs in which JupyterLab would typeset the text between two unescaped dollar signs
+    as LaTeX ("in $ per 1M ... in $ per 1M" becomes italic math); code spans do not count."""
+    found = []
+    for paragraph in re.split(r"\n\s*\n", text):
+        prose = re.sub(r"`[^`]*`", "", paragraph)
+        if len(re.findall(r"(?<!\\)\$", prose)) >= 2:
+            found.append(paragraph[:120])
+    return found
+
+
+def test_markdown_dollar_amounts_never_pair_up_as_math():
+    """Does any Markdown cell of a source or release notebook hold two unescaped `$` in one
+    paragraph? JupyterLab (and nbconvert) would render the text between them as math."""
+    assert _dollar_pairs("costs $3 and $4") and not _dollar_pairs(r"costs \$3 and \$4")
+    assert not _dollar_pairs("costs $3\n\nand $4") and not _dollar_pairs("`x = '$'` costs $3")
+    for path in sorted([*REPO.glob("source/*/*.ipynb"), *REPO.glob("release/*/*.ipynb")]):
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type == "markdown":
+                assert _dollar_pairs(cell.source) == [], f"{path.relative_to(REPO)} cell {cell.get('id')}"

@@ -14,7 +14,7 @@ from nbclient.exceptions import CellExecutionError
 from nbconvert import HTMLExporter
 
 from autograder.assignments import ASSIGNMENTS
-from autograder.kit.printing import KitError
+from autograder.kit.printing import TEMPLATES, KitError
 from autograder.utils import atomic_write
 
 TIMEOUT_S = 180  # per cell; the scenario simulation is the slowest at a few seconds
@@ -39,7 +39,8 @@ def executed(folder: Path, notebook: str) -> nbformat.NotebookNode:
 def answer_page(folder: Path, notebook: str, title: str) -> str:
     nb = executed(folder, notebook)
     nb.metadata["title"] = f"Answers (instructors only): {title}"
-    body, _ = HTMLExporter(template_name="lab", embed_images=True).from_notebook_node(nb)
+    exporter = HTMLExporter(template_file=str(TEMPLATES / "answers.html.j2"), embed_images=True)
+    body, _ = exporter.from_notebook_node(nb)
     return body
 
 

@@ -300,6 +300,20 @@ def _widths(sheet: Sheet) -> dict[int, float]:
     return widths
 
 
+FIT_COLUMNS = 12  # a sheet this narrow prints one page wide and stays legible
+
+
+def _print_setup(ws) -> None:
+    """Printed, each sheet is landscape; a narrow one (an exhibit) is one page wide, as many
+    pages tall as it needs, so its columns stay together. The wide model sheets print as tiles."""
+    ws.page_setup.orientation = "landscape"
+    if ws.max_column > FIT_COLUMNS:
+        return
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+
+
 def write(sheets: list[Sheet], answers: bool, title: str) -> Workbook:
     wb = Workbook()
     wb.remove(wb.active)
@@ -312,6 +326,7 @@ def write(sheets: list[Sheet], answers: bool, title: str) -> Workbook:
         for col, width in sorted(_widths(sheet).items()):
             ws.column_dimensions[get_column_letter(col)].width = width
         ws.freeze_panes = sheet.freeze
+        _print_setup(ws)
     stamp = datetime.combine(AS_OF, datetime.min.time())
     wb.properties.creator = AUTHOR
     wb.properties.title = title
