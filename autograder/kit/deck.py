@@ -23,7 +23,6 @@ import io
 import math
 import re
 import uuid
-import zipfile
 from datetime import datetime
 from pathlib import Path
 
@@ -45,6 +44,8 @@ from autograder.casebook.sources import Endnotes
 from autograder.data import AS_OF, load
 from autograder.guide import Glance, epilogue_rows, glance_rows
 from autograder.kit.boards import board_figures
+from autograder.kit.markdown_text import plain, section
+from autograder.kit.office import reproducible
 from autograder.kit.printing import AUTHOR
 from autograder.kit.whiteboard import table_figure
 from autograder.paths import GUIDE, course_root
@@ -197,24 +198,10 @@ def _widths(frame: pd.DataFrame, total: float, size: float = TABLE_PT) -> list[f
 # ------------------------------------------------------------------------------ the case's words
 
 
-def _plain(markdown: str) -> str:
-    """Markdown and the page's citation markup as plain text."""
-    text = re.sub(r"<sup.*?</sup>|\[\^[^\]]+\]", "", markdown)
-    text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)
-    return re.sub(r"[*_`]", "", text).strip()
-
-
-def _section(text: str, heading: str) -> str:
-    match = re.search(rf"^## {re.escape(heading)}\s*$(.*?)(?=^## |\Z)", text, re.M | re.S)
-    if match is None:
-        raise KeyError(f"the case has no section {heading!r}")
-    return match.group(1)
-
-
 def _question(paragraphs: str, last: bool = False) -> str:
     """The first (or last) question in the text, without its lead-in ('Its question fitted on one
     line: what should ...?' -> 'What should ...?')."""
-    found = re.findall(r"[^.?!\n]*\?", _plain(paragraphs))
+    found = re.findall(r"[^.?!\n]*\?", plain(paragraphs))
     if not found:
         raise KeyError("no question found in the case text")
     question = found[-1 if last else 0].split(": ")[-1].strip()
@@ -225,9 +212,12 @@ def _plan(root: Path) -> dict[str, str]:
     """The one-session teaching plan's blocks from the instructor guide, by block title."""
     guide = root / GUIDE
     text = guide.read_text(encoding="utf-8") if guide.is_file() else ""
-    match = re.search(r"^## Teaching plan: one session.*?(?=^## )", text, re.M | re.S)
-    blocks = re.split(r"^### [^\n]*?min\. ", match.group(0), flags=re.M)[1:] if match else []
-    return {block.split("\n", 1)[0].strip(): _plain(block.split("\n", 1)[1]) for block in blocks}
+    try:
+        body = section(text, "Teaching plan: one session")
+    except KeyError:
+        return {}
+    blocks = re.split(r"^### [^\n]*?min\. ", body, flags=re.M)[1:]
+    return {block.split("\n", 1)[0].strip(): plain(block.split("\n", 1)[1]) for block in blocks}
 
 
 def _prompt(plan: dict[str, str], start: str) -> str:
@@ -243,12 +233,12 @@ def _opening(deck: _Deck, text: str, data: Path, plan: dict[str, str]) -> str:
     title = deck.slide(title_of(text), first=True)
     prepared = re.search(r"[^.*]*published sources[^.]*\.", text)
     _text(title, MARGIN, Inches(4.3), WIDTH - 2 * MARGIN, Inches(2.0),
-          [f"As of {longdate(AS_OF)}", _plain(prepared.group(0)) if prepared else ""],
+          [f"As of {longdate(AS_OF)}", plain(prepared.group(0)) if prepared else ""],
           BODY_PT + 2, color=GREY)
-    decision = _section(text, "The decision")
+    decision = section(text, "The decision")
     # Each item up to its first comma, keeping the exhibit it points to.
     covers = [re.sub(r",.*?(\(Exhibits? [^)]*\))?\.?$", lambda m: f" {m.group(1) or ''}",
-                     _plain(line[2:])).strip()
+                     plain(line[2:])).strip()
               for line in decision.splitlines() if line.startswith("- ")]
     slide = deck.slide("The decision")
     _text(slide, MARGIN, BODY_TOP, WIDTH - 2 * MARGIN, Inches(1.2), [_question(decision, last=True)],
@@ -352,15 +342,10 @@ def _save(deck: _Deck, title: str, out: Path) -> None:
     props.title, props.author, props.last_modified_by = title, AUTHOR, AUTHOR
     props.created = props.modified = props.last_printed = stamp
     props.revision = 1
-    raw, fixed = io.BytesIO(), io.BytesIO()
+    raw = io.BytesIO()
     deck.prs.save(raw)
-    with zipfile.ZipFile(raw) as source, zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as target:
-        for item in source.infolist():
-            entry = zipfile.ZipInfo(item.filename, stamp.timetuple()[:6])
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            target.writestr(entry, source.read(item.filename))
     out.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(out, fixed.getvalue())
+    atomic_write(out, reproducible(raw.getvalue()))
 
 
 def build_deck(data: Path, out: Path, root: Path | None = None) -> Path:

@@ -15,11 +15,12 @@ from autograder.casebook.exhibits import EXHIBITS
 from autograder.casebook.formats import longdate
 from autograder.data import AS_OF
 from autograder.guide import number, question_points, question_titles
+from autograder.kit.markdown_text import section
 from autograder.kit.printing import css_string, print_pdf, render
 from autograder.paths import GUIDE, course_root
 from autograder.spec import Assignment
 
-PREPARE_HEADING = "## Assignment questions"
+PREPARE_HEADING = "Assignment questions"
 _ROW = re.compile(r"^\|\s*\d+\s*\|(.+?)\|(.+?)\|", re.M)
 _CODE = re.compile(r"`([^`]+)`")
 
@@ -32,11 +33,7 @@ def exhibits_for(a: Assignment) -> list[tuple[int, str]]:
 def prepare_questions(guide_text: str, name: str) -> list[str]:
     """The discussion questions of the guide's 'Assignment questions' table that are worked in
     this notebook (its 'Where it is worked' cell names the notebook in backticks)."""
-    start = guide_text.find(PREPARE_HEADING)
-    if start < 0:
-        raise ValueError(f"instructor guide: no '{PREPARE_HEADING}' section")
-    section = guide_text[start:guide_text.find("\n## ", start + len(PREPARE_HEADING))]
-    return [question.strip() for question, where in _ROW.findall(section)
+    return [question.strip() for question, where in _ROW.findall(section(guide_text, PREPARE_HEADING))
             if name in _CODE.findall(where)]
 
 

@@ -17,10 +17,10 @@ from autograder.casebook.formats import longdate
 from autograder.data import AS_OF
 from autograder.guide import render_guide
 from autograder.kit.boards import board_plan
+from autograder.kit.markdown_text import section
 from autograder.kit.printing import css_string, print_pdf, render
 from autograder.paths import GUIDE, course_root, data_dir
 
-PART_ONE = re.compile(r"^# Part I:.*?$(.*?)^# Part II:", re.M | re.S)
 BOARD_SKETCH = re.compile(r"(^## Board plan\s*$.*?)^```text\n.*?^```\n", re.M | re.S)
 FIGURE_SLOT = "BOARD-PLAN-FIGURE"
 _LINK = re.compile(r'<a href="#([^"]+)">(.*?)</a>', re.S)
@@ -31,10 +31,7 @@ PRINT_DPI = 300
 
 def part_one(guide_text: str) -> str:
     """The Markdown between '# Part I: ...' and '# Part II: ...'."""
-    match = PART_ONE.search(guide_text)
-    if match is None:
-        raise ValueError("instructor guide: no '# Part I:' heading followed by '# Part II:'")
-    return match.group(1)
+    return section(guide_text, "Part I:", level=1)
 
 
 def with_figure_slot(text: str) -> str:

@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import io
 import re
-import zipfile
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,13 +31,14 @@ from autograder.casebook.exhibits import EXHIBITS, ILLUSTRATIVE_NOTE, NOTEBOOK_O
 from autograder.casebook.formats import longdate
 from autograder.casebook.sources import Endnotes, ids
 from autograder.data import AS_OF, SCHEMA, DataError, load
+from autograder.kit.office import reproducible
+from autograder.kit.printing import AUTHOR
 from autograder.kit.workbook_build import BVB_SHEET, build_vs_buy_sheet
 from autograder.kit.workbook_models import FORMATS, YOUR_FORMULA, Cell, Inputs, Sheet, row_keys
 from autograder.kit.workbook_scenarios import SCENARIO_SHEET, payoff_block, scenario_sheet
 from autograder.paths import course_root
 from autograder.utils import atomic_write
 
-AUTHOR = "The case writers"
 SHORT = {1: "Meta financials", 2: "Llama timeline", 3: "Closed labs", 4: "Model prices",
          5: "VTDF scores", 6: "Build or buy", 7: "Self-hosting", 8: "Platform parallels",
          9: "Options and futures"}  # sheet names must be 31 characters or fewer, without ":"
@@ -332,24 +332,6 @@ def write(sheets: list[Sheet], answers: bool, title: str) -> Workbook:
     wb.properties.title = title
     wb.properties.created = stamp
     return wb
-
-
-def reproducible(raw: bytes, day: date = AS_OF) -> bytes:
-    """The same .xlsx with every date in it set to `day`: the zip entries' times and the
-    document's modified date, which openpyxl stamps with the time of saving."""
-    stamp = f"{day.isoformat()}T00:00:00Z"
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(raw)) as src, \
-            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dest:
-        for info in src.infolist():
-            data = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                              rb"\g<1>" + stamp.encode() + rb"\g<2>", data)
-            entry = zipfile.ZipInfo(info.filename, date_time=(day.year, day.month, day.day, 0, 0, 0))
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            dest.writestr(entry, data)
-    return out.getvalue()
 
 
 def build_workbook(data: Path, out: Path, *, answers: bool) -> Path:
