@@ -174,6 +174,7 @@ def test_teaching_note_is_part_one_with_the_board_plan_drawn_and_no_runbook(prin
                     "Numbers for the boards", "Rubrics for the written answers", "Epilogue: after"):
         assert heading in text, heading
     for runbook in ("Part II", "Runbook", "Building and checking the release", "Exports to the LMS",
+                    "Common mistakes the autograder diagnoses",
                     "Troubleshooting"):
         assert runbook not in text, runbook
     caption = "The board plan, drawn from the numbers for the boards."

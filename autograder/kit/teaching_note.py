@@ -29,9 +29,18 @@ _COMMENT = re.compile(r"<!--.*?-->", re.S)
 PRINT_DPI = 300
 
 
+# The autograder's catalogue of mistakes (item ids, grader messages) is for the grading run, not
+# the classroom: it stays in the guide and the instructor report.
+GRADER_ONLY = ("Common mistakes the autograder diagnoses",)
+
+
 def part_one(guide_text: str) -> str:
-    """The Markdown between '# Part I: ...' and '# Part II: ...'."""
-    return section(guide_text, "Part I:", level=1)
+    """The Markdown between '# Part I: ...' and '# Part II: ...', without GRADER_ONLY sections."""
+    text = section(guide_text, "Part I:", level=1)
+    for heading in GRADER_ONLY:
+        body = section(text, heading)
+        text = text.replace(f"## {heading}\n{body}", "")
+    return text
 
 
 def with_figure_slot(text: str) -> str:
