@@ -28,6 +28,9 @@ from autograder.guide import epilogue_rows, glance_rows
 from autograder.kit.boards import board_figures, board_plan
 from autograder.kit.deck import AFTER, PICTURE_DPI, build_deck
 
+# Module fixtures build each file once: keep the module on one xdist worker.
+pytestmark = pytest.mark.xdist_group("kit-deck")
+
 DATA = REPO / "case" / "data"
 P14 = "{http://schemas.microsoft.com/office/powerpoint/2010/main}"
 

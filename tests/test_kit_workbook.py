@@ -25,6 +25,9 @@ from autograder.kit.workbook import build_workbook, layout
 from autograder.kit.workbook_models import YOUR_FORMULA
 from autograder.tolerances import tolerance
 
+# Module fixtures build each file once: keep the module on one xdist worker.
+pytestmark = pytest.mark.xdist_group("kit-workbook")
+
 DATA = REPO / "case" / "data"
 ASSIGNMENTS = ("build_vs_buy", "scenarios")
 # What the workbook must answer at least (the list): check ids of the answer key.

@@ -24,6 +24,7 @@ class Part:
     audience: str
     describe: str
     make: Callable[[Path, Path, Path, str], list[Path]]  # (root, data, audience folder, title)
+    printed: bool = False  # a PDF: needs headless Chromium
 
 
 def _case(root: Path, data: Path, out: Path, title: str) -> list[Path]:
@@ -62,10 +63,10 @@ def _answers(root: Path, data: Path, out: Path, title: str) -> list[Path]:
 
 
 PARTS: tuple[Part, ...] = (
-    Part("case", STUDENT, "the case as a print-quality PDF", _case),
-    Part("sheets", STUDENT, "one assignment sheet per notebook (PDF)", _sheets),
+    Part("case", STUDENT, "the case as a print-quality PDF", _case, printed=True),
+    Part("sheets", STUDENT, "one assignment sheet per notebook (PDF)", _sheets, printed=True),
     Part("workbook", STUDENT, "the exhibits workbook, answer cells left to fill", _workbook),
-    Part("note", INSTRUCTOR, "the teaching note (PDF)", _note),
+    Part("note", INSTRUCTOR, "the teaching note (PDF)", _note, printed=True),
     Part("deck", INSTRUCTOR, "the class slide deck (PPTX)", _deck),
     Part("key-workbook", INSTRUCTOR, "the exhibits workbook with live answer formulas", _key_workbook),
     Part("answers", INSTRUCTOR, "the solutions executed, as HTML", _answers),
@@ -85,7 +86,10 @@ def build_kit(root: Path, out: Path | None = None, only: Iterable[str] | None = 
     if unknown:
         raise ValueError(f"unknown kit part(s) {sorted(unknown)}; known: {', '.join(NAMES)}")
     from autograder.casebook.build import render_case_text, title_of  # pandas: only when building
+    from autograder.kit.printing import find_chromium
 
+    if any(p.printed for p in PARTS if p.name in wanted):
+        find_chromium()  # no browser: say so before a minute of work, not after
     title = title_of(render_case_text(root, data))
     written: list[Path] = []
     for part in PARTS:
