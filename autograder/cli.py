@@ -11,6 +11,7 @@
     autograder demo       all of the above on a synthetic class, in a fresh folder
     autograder guide      regenerate the instructor guide's tables from the answer key
     autograder key        print the answer key (instructors only)
+    autograder variants   each student's variant code, for the LMS (variants on in the config)
     autograder kit        the adopter's kit in dist/: case and teaching-note PDFs, assignment
                           sheets, slide deck, exhibits workbooks, executed answer notebooks
 
@@ -85,11 +86,12 @@ def main() -> None:
     from autograder.grading.sandbox import SandboxUnavailable
     from autograder.kit.printing import KitError
     from autograder.release import ReleaseError
+    from autograder.variants import VariantError
 
     try:
         app()
     except (DataError, GradebookError, IntakeError, CourseBusy, ReleaseError, KitError,
-            FileNotFoundError) as exc:
+            VariantError, FileNotFoundError) as exc:
         _echo(f"error: {exc}", fg=typer.colors.RED, err=True)
         sys.exit(1)
     except SandboxUnavailable as exc:
@@ -311,6 +313,38 @@ def _canvas_ids(pairs: list[str] | None) -> dict | None:
                   f"assignment one of {', '.join(ORDER)}")
         out[name.strip()] = int(number)
     return out
+
+
+@app.command()
+def variants(assignment: AssignmentName = typer.Argument(..., help="An assignment with variants "
+                                                                    "on, e.g. build_vs_buy."),
+             roster: Path = typer.Option(..., help="Who gets a code: a CSV with student_id, or "
+                                                   "Canvas's gradebook export."),
+             out: Path | None = typer.Option(None, help="CSV to write (default: "
+                                                        "<course>/exports/variant_codes_<assignment>.csv)."),
+             course: Path | None = CourseOpt):
+    """Issue each student's variant code (instructors only: whoever has the codes can do any
+    student's variant). Send each student their own, e.g. as an LMS comment or a Hub variable."""
+    import csv
+
+    from autograder import variants as v
+
+    root, name = _root(course), assignment.value
+    if name not in v.enabled(root):
+        _fail(f"variants are off for {name}: add it to c.Variants.assignments in "
+              f"{root / 'nbgrader_config.py'}, then run `autograder release` and this again")
+    students = _roster(roster) or {}
+    if not students:
+        _fail(f"{roster}: no students in the roster")
+    codes = v.issued_codes(root, name, sorted(students))
+    path = out or root / "exports" / f"variant_codes_{name}.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["student_id", "assignment", "variant_code"])
+        writer.writerows([s, name, c] for s, c in codes.items())
+    _echo(f"wrote {len(codes)} variant code(s) for {name} to {path}; keep the file private "
+          "(each code is one student's data)")
 
 
 @app.command()

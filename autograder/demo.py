@@ -2,7 +2,9 @@
 
 The class covers what an instructor meets: correct work, every catalogued mistake, blank and
 half-done notebooks, a broken file, an infinite loop, an edited test cell and two attempts to
-cheat the checks. Everything is real: nbgrader builds the release, sandboxed kernels run the
+cheat the checks. build_vs_buy is graded with per-student variants: everyone has their own
+code, and three more students copied a classmate's numbers, typed a classmate's code, or
+ignored the code. Everything is real: nbgrader builds the release, sandboxed kernels run the
 notebooks, the SQLite gradebook records the grades.
 """
 
@@ -17,7 +19,7 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
-from autograder import notebooks
+from autograder import notebooks, variants
 from autograder.assignments import ASSIGNMENTS, get
 from autograder.grading.pipeline import grade_class
 from autograder.grading.sandbox import Limits, probe
@@ -25,9 +27,10 @@ from autograder.kernel_checks import CODE_STUB
 from autograder.outputs import write_exports, write_feedback, write_report
 from autograder.paths import course_root
 from autograder.release import build_release
-from autograder.synthetic import blank, solved, submit, with_answer
+from autograder.synthetic import blank, copied_from, solved, submit, with_answer, with_variant
 
 MARKER = ".paradox-demo"  # a folder the demo may replace carries this file
+DEMO_VARIANTS = ("build_vs_buy",)  # assignments the demo grades with per-student variants
 COURSE_PARTS = ("case", "source", "release", "nbgrader_config.py", "instructor_guide.md")
 
 
@@ -90,21 +93,48 @@ def class_scenarios(course: Path, name: str) -> list[tuple[str, NotebookNode | s
     return out
 
 
+def variant_scenarios(course: Path, name: str, entries: list) -> list[tuple[str, NotebookNode | str]]:
+    """`entries` with each student's own variant code typed in, then the three ways a variant
+    goes wrong: a classmate's numbers under one's own code, a classmate's code, no code."""
+    students = [f"student{n:03d}" for n in range(1, len(entries) + 4)]
+    codes = variants.issued_codes(course, name, students)
+    coded = [(scenario, with_variant(content, code) if isinstance(content, NotebookNode)
+              else content) for (scenario, content), code in zip(entries, codes.values())]
+    good, neighbour = solved(course, name), codes[students[0]]  # student001 did correct work
+    mine = list(codes.values())[len(entries):]
+    return coded + [
+        ("variant: copied student001's numbers", copied_from(with_variant(good, mine[0]), neighbour)),
+        ("variant: typed student001's code", with_variant(good, neighbour)),
+        ("variant: no code (published numbers)", good)]
+
+
 def make_class(course: Path) -> list[dict]:
     """Write the synthetic submissions; return the roster (who did what)."""
     roster = []
+    with_variants = variants.enabled(course)
     for name in ASSIGNMENTS:
-        for n, (scenario, content) in enumerate(class_scenarios(course, name), start=1):
+        entries = class_scenarios(course, name)
+        if name in with_variants:
+            entries = variant_scenarios(course, name, entries)
+        for n, (scenario, content) in enumerate(entries, start=1):
             student = f"student{n:03d}"
             submit(course, student, name, content)
             roster.append({"student": student, "assignment": name, "scenario": scenario})
     return roster
 
 
+def turn_on_variants(course: Path, names: tuple[str, ...]) -> None:
+    """Variants on for `names`, as an instructor does it: a line in nbgrader_config.py."""
+    with open(course / "nbgrader_config.py", "a", encoding="utf-8") as config:
+        config.write(f"\n# The demo's choice: per-student variants for {', '.join(names)}.\n"
+                     f"c.Variants.assignments = {list(names)!r}\n")
+
+
 def run_demo(dest: Path, workers: int | None = None, log=print) -> Demo:
     seconds = {}
     t = time.monotonic()
     course = fresh_course(dest)
+    turn_on_variants(course, DEMO_VARIANTS)
     build_release(course)
     seconds["release"] = time.monotonic() - t
     roster = make_class(course)

@@ -19,6 +19,7 @@ return Markdown.
     epilogue_table()      rows dated after the case's as-of date (capex, Llama, closed labs)
     mistake_table()       every catalogued mistake with the message the student sees
     status_table()        grading statuses: what the student sees, what is exported, what to do
+    variant_bounds_table()  what a per-student variant moves, and by how much
 
 `rubric_points(path)` reads the hand-written rubrics back from the guide (their headings and
 point columns), and `known_values(data_dir)` lists every number the guide's prose may quote, so
@@ -776,6 +777,10 @@ STATUS_ADVICE = {
                     "formgrader, from the student's own cells.",
     "invalid notebook": "Ask the student for the file again, or repair it, then `autograder "
                         "collect` it and regrade.",
+    "variant mismatch": "Variants are on and the notebook's `VARIANT` code is not the one issued "
+                        "to this student, or is missing: the message shows both codes, whose code "
+                        "it is, and how many values are right under each. See \"Per-student "
+                        "variants\" for how to grade it.",
     "tampered": "Open the submission: the notebook's own format test passed a value the outside "
                 "check rejects, or a locked cell was duplicated or retyped (the instructor's cell "
                 "ran instead; the message names it). Treat it as an academic-integrity question, "
@@ -809,6 +814,30 @@ def status_table() -> str:
                                      "What to do"], rows)
 
 
+def variant_bounds_table() -> str:
+    """What a per-student variant moves, and by how much (autograder/variant_draw.py)."""
+    from autograder import variant_draw, variants
+
+    rows = []
+    for name, items in variant_draw.PERTURB.items():
+        for item in items:
+            places = (f"{item.decimals} decimal{'s' * (item.decimals > 1)}" if item.decimals > 0
+                      else "whole numbers" if item.decimals == 0
+                      else f"nearest {10 ** -item.decimals:,}")
+            normalized = (item.file, item.column) in variant_draw.NORMALIZED
+            rows.append([f"`{name}`", f"`{item.file}.csv`", ", ".join(item.rows), f"`{item.column}`",
+                         f"×(1 ± {item.lo:.0%}…{item.hi:.0%})",
+                         places + ("; rescaled to sum to 1" if normalized else "")])
+    without = [f"`{n}`" for n, items in variant_draw.PERTURB.items() if not items]
+    note = (f"*Generated from `autograder/variant_draw.py`. Only illustrative rows move; sourced "
+            f"rows never do. No variants: {', '.join(without)} (ordinal judgement scores). A code "
+            f"is issued only if its variant keeps every conclusion (ranks, labels, yes/no "
+            f"answers, signs, the stated lessons) and moves every valued answer beyond its "
+            f"tolerance of the published one; {variants.MAX_ATTEMPTS} tries at most per student.*")
+    return note + "\n\n" + md_table(["Assignment", "File", "Rows", "Column", "Each value",
+                                      "Written to"], rows)
+
+
 # ------------------------------------------------------------------------------ the guide
 
 
@@ -822,6 +851,7 @@ def regions(data_dir: Path | None = None) -> dict[str, str]:
         "epilogue": epilogue_table(data_dir),
         "mistakes": mistake_table(),
         "statuses": status_table(),
+        "variants": variant_bounds_table(),
     }
 
 

@@ -30,7 +30,8 @@ def normalize(nb: NotebookNode) -> NotebookNode:
     nb.nbformat, nb.nbformat_minor = 4, 5
     for number, cell in enumerate(nb.cells):
         meta = cell.get("metadata", {}).get("nbgrader")
-        cell.metadata = nbformat.from_dict({})
+        tags = cell.get("metadata", {}).get("tags")  # e.g. "variant", the cell a student types in
+        cell.metadata = nbformat.from_dict({"tags": list(tags)} if tags else {})
         if meta:
             cell.metadata["nbgrader"] = {k: meta[k] for k in NBGRADER_KEYS if k in meta}
         cell["id"] = (meta or {}).get("grade_id") or f"cell-{number:02d}"

@@ -7,6 +7,12 @@ from pathlib import Path
 
 CONFIG = "nbgrader_config.py"
 KERNEL_CHECKS = Path(__file__).with_name("kernel_checks.py")  # shipped beside each notebook
+VARIANT_DRAW = Path(__file__).with_name("variant_draw.py")  # beside notebooks with variants
+
+
+def helpers(variants: bool) -> dict[str, Path]:
+    """The package's modules shipped beside a notebook, by the name the notebook imports."""
+    return {"checks.py": KERNEL_CHECKS, **({"variant.py": VARIANT_DRAW} if variants else {})}
 GUIDE = "instructor_guide.md"  # the teaching note, the rubrics and the runbook
 
 

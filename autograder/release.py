@@ -17,9 +17,11 @@ from autograder import data, notebooks, rubrics
 from autograder.assignments import ASSIGNMENTS, get
 from autograder.kernel_checks import CODE_STUB
 from autograder.nbgrader_run import nbgrader
-from autograder.paths import GUIDE, KERNEL_CHECKS, course_root
+from autograder.paths import GUIDE, course_root, helpers
 from autograder.spec import Assignment
 
+# shipped only where the assignment has variants
+OPTIONAL_HELPERS = tuple(sorted(set(helpers(True)) - set(helpers(False))))
 MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
 
 
@@ -38,7 +40,8 @@ REBUILD = "run `autograder release`"
 
 
 def stage(root: Path, assignment: Assignment) -> None:
-    """Copy the assignment's data and the check functions beside its source notebook. They are
+    """Copy the assignment's data and the package's helper modules (the check functions, and
+    the variant draw where the notebook reads through it) beside its source notebook. They are
     committed there, so that stock `nbgrader generate_assignment` (formgrader's Generate)
     ships them too; `staged_problems` reports a copy that has gone stale."""
     folder = root / "source" / assignment.name
@@ -54,9 +57,12 @@ def stage(root: Path, assignment: Assignment) -> None:
             raise ReleaseError(f"{src}: data file for {assignment.name} not found")
         if not (data / name).is_file() or not filecmp.cmp(src, data / name, shallow=False):
             shutil.copyfile(src, data / name)
-    if not (folder / "checks.py").is_file() or not filecmp.cmp(KERNEL_CHECKS, folder / "checks.py",
-                                                              shallow=False):
-        shutil.copyfile(KERNEL_CHECKS, folder / "checks.py")
+    shipped = helpers(assignment.variants)
+    for helper, module in shipped.items():
+        if not _same(module, folder / helper):
+            shutil.copyfile(module, folder / helper)
+    for unread in set(OPTIONAL_HELPERS) - set(shipped):  # variants no longer read: not shipped
+        (folder / unread).unlink(missing_ok=True)
 
 
 def sync_source(root: Path, assignment: Assignment) -> bool:
@@ -160,10 +166,20 @@ def verify(root: Path, assignment: Assignment) -> list[str]:
     extra = sorted(p.name for p in shipped.glob("*") if p.stem not in assignment.data_files)
     if extra:
         problems.append(f"{shipped}: holds files no exercise reads: {', '.join(extra)}")
-    shipped_checks = root / "release" / assignment.name / "checks.py"
-    if not _same(KERNEL_CHECKS, shipped_checks):
-        problems.append(f"{shipped_checks}: {'stale' if shipped_checks.is_file() else 'missing'}"
-                        f" (it should be a copy of autograder/kernel_checks.py): {REBUILD}")
+    return problems + _helper_problems(root / "release" / assignment.name, assignment)
+
+
+def _helper_problems(folder: Path, assignment: Assignment) -> list[str]:
+    """Missing or stale copies of the package's helper modules in `folder`, or one shipped
+    that the notebook does not read."""
+    problems = []
+    shipped = helpers(assignment.variants)
+    for name, module in shipped.items():
+        if not _same(module, folder / name):
+            problems.append(f"{folder / name}: {'stale' if (folder / name).is_file() else 'missing'}"
+                            f" (it should be a copy of autograder/{module.name}): {REBUILD}")
+    problems += [f"{folder / name}: shipped, but {assignment.name} has no variants: {REBUILD}"
+                 for name in OPTIONAL_HELPERS if name not in shipped and (folder / name).exists()]
     return problems
 
 
@@ -172,14 +188,10 @@ def _same(a: Path, b: Path) -> bool:
 
 
 def staged_problems(root: Path, assignment: Assignment) -> list[str]:
-    """Stale or missing copies beside the source notebook (checks.py, data/*.csv), which stock
+    """Stale or missing copies beside the source notebook (checks.py, variant.py, data/*.csv), which stock
     `nbgrader generate_assignment` would ship as they are."""
     folder = root / "source" / assignment.name
-    problems = []
-    staged = folder / "checks.py"
-    if not _same(KERNEL_CHECKS, staged):
-        problems.append(f"{staged}: {'stale' if staged.is_file() else 'missing'}"
-                        f" (it should be a copy of autograder/kernel_checks.py): {REBUILD}")
+    problems = _helper_problems(folder, assignment)
     for name in assignment.data_files:
         if not _same(root / "case" / "data" / f"{name}.csv", folder / "data" / f"{name}.csv"):
             problems.append(f"{folder / 'data' / f'{name}.csv'}: missing or differs from "

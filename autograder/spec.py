@@ -81,6 +81,9 @@ class Assignment:
     solve: Callable[[Inputs, dict], dict]
     checks: tuple[Check, ...]
     manual: dict[str, float] = field(default_factory=dict)  # hand-graded cell id -> points
+    # Its given-data cell reads the exhibits through variant.py's `given`, so per-student
+    # variants can be turned on for it (autograder.variants; the draw is autograder.variant_draw).
+    variants: bool = False
 
     def inputs(self, folder: Path | None = None) -> Inputs:
         return self.load(folder or data_dir())
@@ -98,26 +101,48 @@ class Assignment:
     def autograded_points(self) -> float:
         return sum(c.points + c.format_points for c in self.checks)
 
-    def key(self, folder: Path | None = None) -> dict[str, dict]:
+    def key(self, folder: Path | None = None, strict: bool = True) -> dict[str, dict]:
         """Per check: expected value, tolerance, follow-through answers and mistake signatures,
         all as plain data (what the hidden tests embed and the outside check compares).
+
+        `strict` (the published data) refuses a mistake that equals a follow-through answer;
+        a student's variant (not strict) keeps both, since `verdict` tries the follow-through
+        first and so still tells a student who made the earlier mistake from one who did not.
 
         Computed once per assignment and content of its data files (the solve is the costly
         part), and returned as a fresh copy each time, so callers may change what they get."""
         folder = folder or data_dir()
-        cache_id = (id(self), data_digest(folder, self.data_files))
+        cache_id = (id(self), data_digest(folder, self.data_files), strict)
         if cache_id not in _KEYS:
-            _KEYS[cache_id] = (self, self._solve_key(folder))  # self kept: its id stays unique
+            _KEYS[cache_id] = (self, self._solve_key(folder, strict))  # self kept: its id stays unique
             while len(_KEYS) > 32:
                 _KEYS.pop(next(iter(_KEYS)))
         return copy.deepcopy(_KEYS[cache_id][1])
 
-    def _solve_key(self, folder: Path) -> dict[str, dict]:
+    def mistake_values(self, inputs: Inputs, correct: dict) -> dict[str, list]:
+        """{valued check id: [(mistake, the answer it gives)]} on these inputs."""
+        valued = [c for c in self.checks if c.hidden and c.derived is None]
+        return {c.id: [(m, m.value(inputs, correct)) for m in c.mistakes if m.value]
+                for c in valued}
+
+    def indistinct(self, inputs: Inputs, correct: dict) -> list[str]:
+        """Catalogued mistakes whose answer is right within tolerance on these inputs: a student
+        who makes one cannot be told apart (the published data must have none; a variant that
+        has one is not issued)."""
+        found = []
+        for check_id, wrong in self.mistake_values(inputs, correct).items():
+            check = self.check(check_id)
+            expected = rounded(plain(correct[check.variable]))
+            found += [f"{check_id}: mistake {m.id!r} gives the right answer within tolerance"
+                      for m, value in wrong
+                      if matches(rounded(plain(value)), expected, tolerance(check.tolerance))]
+        return found
+
+    def _solve_key(self, folder: Path, strict: bool = True) -> dict[str, dict]:
         inputs = self.inputs(folder)
         correct = self.solve(inputs, {})
         valued = [c for c in self.checks if c.hidden and c.derived is None]
-        wrong = {c.id: [(m, m.value(inputs, correct)) for m in c.mistakes if m.value]
-                 for c in valued}
+        wrong = self.mistake_values(inputs, correct)
         # One solve per catalogued mistake: every later answer that follows from it.
         downstream = {(c.id, m.id): self.solve(inputs, {c.variable: value})
                       for c in valued for m, value in wrong[c.id]}
@@ -149,7 +174,7 @@ class Assignment:
                         f"{self.name}/{check.id}: mistake {mistake.id!r} gives the right answer "
                         "within tolerance; it cannot be told apart"
                     )
-                if any(matches(signature, a, tol) for a in accept):
+                if strict and any(matches(signature, a, tol) for a in accept):
                     raise ValueError(
                         f"{self.name}/{check.id}: mistake {mistake.id!r} equals a follow-through "
                         "answer of an earlier mistake"
@@ -182,7 +207,7 @@ class Assignment:
 
 
 # Keys already solved: (id of the Assignment, digest of its data files) -> (Assignment, key).
-_KEYS: dict[tuple[int, str], tuple[Assignment, dict[str, dict]]] = {}
+_KEYS: dict[tuple[int, str, bool], tuple[Assignment, dict[str, dict]]] = {}
 
 
 def data_digest(folder: Path, names: tuple[str, ...]) -> str:

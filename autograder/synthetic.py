@@ -3,6 +3,7 @@ given answer cell rewritten, a blank one. The demo's class and the tests are mad
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import nbformat
@@ -63,3 +64,28 @@ def submit(course: Path, student: str, assignment: str, content: NotebookNode | 
         nbformat.write(content, path)
     (folder / "timestamp.txt").write_text(timestamp, encoding="utf-8")
     return path
+
+
+def with_variant(nb: NotebookNode, code: str) -> NotebookNode:
+    """A copy of `nb` with `code` typed into its variant cell (the cell tagged "variant")."""
+    nb = nbformat.from_dict(nb)
+    cell = next(c for c in nb.cells if "variant" in c.metadata.get("tags", []))
+    cell.source = f'VARIANT = "{code}"'
+    return nb
+
+
+def copied_from(nb: NotebookNode, their_code: str) -> NotebookNode:
+    """A copy of `nb` (with its own variant code kept) whose answers are a classmate's: a cell
+    after the given data reloads it as the classmate's variant `their_code`, so every answer
+    computed below it is the classmate's number, as if typed in from their notebook."""
+    nb = nbformat.from_dict(nb)
+    at = notebooks.find(nb, "setup")
+    if at is None:
+        raise ValueError("the notebook has no setup cell")
+    setup = nb.cells[at].source
+    theirs = re.sub(r"^VARIANT = .*$", f'_THEIRS = "{their_code}"', setup, flags=re.M)
+    theirs = theirs.replace(", VARIANT,", ", _THEIRS,")
+    if theirs.count("_THEIRS") < 2:
+        raise ValueError("the setup cell does not read its data through the variant code")
+    nb.cells.insert(at + 1, nbformat.v4.new_code_cell("# a classmate's numbers\n" + theirs))
+    return nb

@@ -2,8 +2,9 @@
 
 A variant code (8 characters, issued by the instructor: `autograder.variants`) decides, through a
 hash and nothing else, a multiplier for each perturbable illustrative input of an assignment.
-This module is public by design and will be shipped to students beside the notebook, so that a
-student's data can be rebuilt from their code: it must stay self-contained (standard library
+This module is public by design and ships to students beside the notebook (as variant.py; its
+`given` is what the given-data cell reads the exhibits through), so that a student's data can
+be rebuilt from their code: it must stay self-contained (standard library
 only) and must never import the answer key or `autograder.assignments`. Knowing how a variant is
 drawn does not help a student copy: the secret is in who gets which code.
 
@@ -184,6 +185,22 @@ def apply_csv(assignment: str, code: str, file: str, text: str) -> str:
             line = ",".join(fields) + line[len(body):]
         out.append(line)
     return "".join(out)
+
+
+def given(assignment: str, code: str, path: str):
+    """What the notebook's given-data cell reads: `path` (data/<file>.csv) itself without a
+    code, else that file as the variant `code` changes it, as text ready for pandas.read_csv."""
+    code = normalize_code(code or "")
+    if not code:
+        return path
+    if not code.isalnum() or len(code) > 32:
+        raise ValueError(f"{code!r} is not a variant code: 8 letters and digits, as issued to "
+                         "you; leave VARIANT empty to work on the case's published numbers")
+    file = path.replace("\\", "/").rsplit("/", 1)[-1].removesuffix(".csv")
+    if file not in files(assignment):
+        return path  # a file no variant changes (sourced data)
+    with open(path, encoding="utf-8", newline="") as handle:
+        return io.StringIO(apply_csv(assignment, code, file, handle.read()))
 
 
 def header_index(header: list[str], column: str, file: str) -> int:

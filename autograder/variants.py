@@ -15,13 +15,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import math
 import os
 import secrets
 import shutil
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from autograder.kernel_checks import matches, plain
 from autograder.key import build_vs_buy as bvb
 from autograder.spec import Assignment, Check, data_digest, rounded
 from autograder.tolerances import tolerance
+from autograder.utils import atomic_write
 
 SECRET_FILE = Path(".paradox") / "variant_secret"
 SECRET_BYTES = 32
@@ -203,6 +205,8 @@ class Assessed:
 
     numbers: dict[str, Any]  # check id -> rounded plain value
     lessons: dict[str, Any]  # qualitative()
+    inputs: Any = field(default=None, compare=False, repr=False)
+    answers: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 def assess(assignment: Assignment, folder: Path, skip: tuple[str, ...] = ()) -> Assessed:
@@ -212,7 +216,7 @@ def assess(assignment: Assignment, folder: Path, skip: tuple[str, ...] = ()) -> 
     numbers = {c.id: rounded(_plain(answers[c.variable])) for c in numeric_checks(assignment)
                if c.variable not in skip}
     kept = {k: v for k, v in answers.items() if k not in skip}
-    return Assessed(numbers, qualitative(assignment, kept, inputs))
+    return Assessed(numbers, qualitative(assignment, kept, inputs), inputs, answers)
 
 
 def problems(assignment: Assignment, published: Assessed, variant: Assessed) -> list[str]:
@@ -258,7 +262,8 @@ def check_variant(assignment_name: str, data_dir: Path, code: str) -> list[str]:
                 return [f"the variant cannot be solved: {exc}"]
             found = problems(assignment, published(assignment, data_dir, skip), mine)
             if found or not skip:
-                return found
+                # and every catalogued mistake must still be told from the right answer
+                return found or assignment.indistinct(mine.inputs, mine.answers)
     raise AssertionError("unreachable: the last pass skips nothing")
 
 
@@ -276,3 +281,58 @@ def issue(secret: bytes, student_id: str, assignment_name: str, data_dir: Path,
             return Variant(code, attempt)
     raise VariantError(f"{assignment_name}: no variant for {student_id!r} in {max_attempts} "
                        f"attempts keeps the lesson; the last failed on: {'; '.join(reasons[:3])}")
+
+
+# --- the course: which assignments have variants, and each student's code --------------------
+
+CODES_DIR = Path(".paradox") / "variant_codes"  # issued codes, cached: issuance solves the key
+
+
+def enabled(course: Path) -> set[str]:
+    """The assignments with variants on: `c.Variants.assignments` in the course's
+    nbgrader_config.py (off unless listed). VariantError for a name that cannot have them."""
+    from autograder.assignments import ASSIGNMENTS
+    from autograder.grading.late import course_config
+
+    config = course_config(course)
+    names = config.get("Variants", {}).get("assignments", [])
+    where = Path(course) / "nbgrader_config.py"
+    if isinstance(names, str) or not all(isinstance(n, str) for n in names):
+        raise VariantError(f"{where}: c.Variants.assignments must be a list of assignment names, "
+                           f"e.g. ['build_vs_buy']; found {names!r}")
+    for name in names:
+        if name not in ASSIGNMENTS:
+            raise VariantError(f"{where}: c.Variants.assignments names {name!r}, which is not an "
+                               f"assignment (known: {', '.join(ASSIGNMENTS)})")
+        if not ASSIGNMENTS[name].variants:
+            able = [n for n, a in ASSIGNMENTS.items() if a.variants]
+            raise VariantError(f"{where}: {name} cannot have variants (its notebook reads the "
+                               f"published exhibits only); assignments that can: {', '.join(able)}")
+    return set(names)
+
+
+def issued_codes(course: Path, assignment_name: str, students: list[str]) -> dict[str, str]:
+    """{student: variant code} for `students`, issuing what is not yet on file. The file
+    (`.paradox/variant_codes/<assignment>.json`) is only a cache of `issue`: it is tied to the
+    secret and the data, and rebuilt when either changes."""
+    course = Path(course)
+    secret = course_secret(course)
+    data_dir = course / "case" / "data"
+    stamp = hashlib.sha256(secret + data_digest(data_dir, get(assignment_name).data_files)
+                           .encode()).hexdigest()[:16]
+    path = course / CODES_DIR / f"{assignment_name}.json"
+    known: dict[str, str] = {}
+    try:
+        kept = json.loads(path.read_text())
+        if kept.get("stamp") == stamp:
+            known = {str(k): str(v) for k, v in kept["codes"].items()}
+    except (OSError, ValueError, KeyError, AttributeError):
+        pass  # no cache, or not ours: issue again
+    missing = [s for s in students if s not in known]
+    for student in missing:
+        known[student] = issue(secret, student, assignment_name, data_dir).code
+    if missing:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, json.dumps({"stamp": stamp, "codes": dict(sorted(known.items()))},
+                                      indent=1))
+    return {s: known[s] for s in students}

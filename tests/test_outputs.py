@@ -37,6 +37,7 @@ from autograder.grading.results import (
     TIMEOUT,
     UNANSWERED,
     UNSANDBOXED,
+    VARIANT_MISMATCH,
     WRONG,
     ItemResult,
     SubmissionResult,
@@ -180,6 +181,18 @@ def _special(results: list[SubmissionResult]) -> None:
     r.status, r.message = NOT_GRADED, "this version came in after the last grading run"
     for i in r.items:
         i.status, i.score, i.value, i.mistake = NOT_GRADED, None, None, None
+
+    # build_vs_buy is graded with per-student variants: each result names its code
+    bvb = {r.student: r for r in results if r.assignment == "build_vs_buy"}
+    for n, r in enumerate(bvb.values()):
+        r.variant = f"CODE{n:04d}"
+    r = bvb["s12"]  # a classmate's code in the notebook: its valued items wait for a person
+    r.instructor_note = ("variant mismatch: the notebook's code is 'CODE0013' (issued to s13); "
+                         "s12's is 'CODE0012'.")
+    for i in r.items:
+        if i.status != MANUAL:
+            i.status, i.score, i.mistake = VARIANT_MISMATCH, None, None
+            i.message = "the notebook's variant code is 'CODE0013', but yours is 'CODE0012'"
 
 
 @pytest.fixture(scope="module")

@@ -75,6 +75,7 @@ def test_issued_variants_keep_conclusions_and_move_numbers(name, tmp_path, capsy
         inputs = assignment.load(folder)
         mine = assignment.solve(inputs, {})
         assert variants.qualitative(assignment, mine, inputs) == base_lessons, student
+        assert not assignment.indistinct(inputs, mine), student  # the catalogue still works
         for check in numeric:
             got, was = (rounded(plain(x[check.variable])) for x in (mine, base))
             assert not matches(got, was, tolerance(check.tolerance)), (student, check.id)

@@ -591,4 +591,5 @@ ASSIGNMENT = Assignment(
     solve=solve,
     checks=CHECKS,
     manual={"q5_sunk_or_not": 3, "q10_claim_memo": 3, "q13_recommendation": 8},
+    variants=True,
 )

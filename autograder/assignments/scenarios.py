@@ -519,4 +519,5 @@ ASSIGNMENT = Assignment(
     solve=solve,
     checks=CHECKS,
     manual={"q7_memo": 14},
+    variants=True,
 )

@@ -23,13 +23,14 @@ import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import nbformat
 from nbgrader.api import Gradebook
 from tqdm import tqdm
 
+from autograder import variants
 from autograder.assignments import get
 from autograder.grading import fonts, gradebook, intake, late
 from autograder.grading.results import FAILED, NOT_GRADED, SubmissionResult, from_dict
@@ -58,9 +59,22 @@ def _digest(job: Job) -> str:
     inside the kernel is what the gradebook holds: the next run must grade again)."""
     h = hashlib.sha256(job.notebook.read_bytes() if job.notebook.is_file() else b"")
     h.update(str(job.timestamp).encode())
+    h.update(f"variant:{job.variant}".encode())  # variants turned on or off: graded again
     graded = job.course / "autograded" / job.student / job.assignment / get(job.assignment).notebook
     h.update(hashlib.sha256(graded.read_bytes()).digest() if graded.is_file() else b"none")
     return h.hexdigest()
+
+
+def _with_variants(course: Path, jobs: list[Job]) -> list[Job]:
+    """Each job of an assignment with variants on carries its student's code and the class's
+    codes (every student with a submission, and every code issued before)."""
+    class_codes = {}
+    for name in sorted({j.assignment for j in jobs} & variants.enabled(course)):
+        everyone = sorted({s.student for s in intake.discover(course, name)})
+        class_codes[name] = variants.issued_codes(course, name, everyone)
+    return [replace(j, variant=class_codes[j.assignment][j.student],
+                    issued=tuple(sorted(class_codes[j.assignment].items())))
+            if j.assignment in class_codes else j for j in jobs]
 
 
 def ledger_path(course: Path, job: Job) -> Path:
@@ -116,6 +130,7 @@ def plan(course: Path, assignments: list[str] | None = None, students: list[str]
             stamp = sub.timestamp.strftime("%Y-%m-%d %H:%M:%S.%f UTC") if sub.timestamp else None
             jobs.append(Job(course, sub.assignment, sub.student, sub.path, stamp,
                             intake.is_late(course, sub)))
+    jobs = _with_variants(course, jobs)
     todo, done = [], []
     key = _ledger_key(course)
     for job in jobs:

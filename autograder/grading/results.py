@@ -26,15 +26,17 @@ MISSING_CELL = "missing cell"  # the answer or test cell was deleted or changed 
 INVALID_NOTEBOOK = "invalid notebook"  # unreadable file: not JSON, empty, wrong nbformat
 TAMPERED = "tampered"        # the in-kernel format test passed what the outside check rejects,
                              # or a locked cell was duplicated or retyped
+VARIANT_MISMATCH = "variant mismatch"  # the notebook's variant code is not the one issued to
+                                       # the submitting student (or is missing): for a person
 UNSANDBOXED = "unsandboxed"  # graded without the sandbox (instructor's explicit opt-out)
 MANUAL = "needs manual grade"  # written answers, graded by hand in formgrader
 NOT_GRADED = "submitted, not graded"  # in submitted/, but new or changed since the last grading
 
 STATUSES = (GRADED, WRONG, UNANSWERED, ERROR, TIMEOUT, FAILED, MISSING_CELL, INVALID_NOTEBOOK,
-            TAMPERED, UNSANDBOXED, MANUAL, NOT_GRADED)
+            VARIANT_MISMATCH, TAMPERED, UNSANDBOXED, MANUAL, NOT_GRADED)
 # statuses whose score is a real grade (zero included)
 SCORED = (GRADED, WRONG, UNANSWERED, ERROR, TIMEOUT, TAMPERED, UNSANDBOXED)
-UNGRADABLE = (FAILED, MISSING_CELL, INVALID_NOTEBOOK)  # need a person before a grade
+UNGRADABLE = (FAILED, MISSING_CELL, INVALID_NOTEBOOK, VARIANT_MISMATCH)  # need a person before a grade
 
 
 @dataclass
@@ -63,6 +65,8 @@ class SubmissionResult:
     message: str = ""       # notebook-level problem, e.g. "not valid JSON (line 3)"
     seconds_late: float = 0.0  # past the due date plus extension, from the gradebook (late.py)
     late_penalty: float = 0.0  # points the course's nbgrader late plugin took (late.py)
+    variant: str | None = None  # the variant code graded against; None: variants are off
+    instructor_note: str = ""   # for the report only, never in the feedback (names classmates)
 
     @property
     def score(self) -> float | None:

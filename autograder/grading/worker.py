@@ -28,8 +28,10 @@ from autograder.grading.results import (
 )
 from autograder.grading.sandbox import Limits, claim_slot, slot_uid
 from autograder.grading.sanitize import clean_notebook
+from autograder.grading.variant_grading import claimed_code, held, recognised
 from autograder.grading.verdict import grader_failure, judge
-from autograder.paths import KERNEL_CHECKS
+from autograder.paths import helpers
+from autograder.variants import write_variant
 
 
 @dataclass(frozen=True)
@@ -40,13 +42,23 @@ class Job:
     notebook: Path            # the submitted file
     timestamp: str | None = None
     late: bool = False
+    # Variants on for this assignment: the code issued to `student`, and every student's code
+    # on file (who owns a code found in the notebook). None: off, the published key.
+    variant: str | None = None
+    issued: tuple[tuple[str, str], ...] = ()
 
 
 @cache
-def _key(course: Path, assignment: str):
+def _key(course: Path, assignment: str, code: str = ""):
+    """The key, inputs and source notebook; the key and inputs of the variant `code` if given."""
     a = get(assignment)
-    folder = course / "case" / "data"
-    return a.key(folder), a.inputs(folder), notebooks.read(course / "source" / a.name / a.notebook)
+    source = notebooks.read(course / "source" / a.name / a.notebook)
+    if not code:
+        folder = course / "case" / "data"
+        return a.key(folder), a.inputs(folder), source
+    with tempfile.TemporaryDirectory(prefix="paradox-variant-") as tmp:
+        folder = write_variant(course / "case" / "data", Path(tmp), assignment, code)
+        return a.key(folder, strict=False), a.inputs(folder), source
 
 
 def whole(job: Job, status: str, reason: str, sandboxed: bool) -> SubmissionResult:
@@ -71,8 +83,9 @@ def _execute(job: Job, prepared: Prepared, limits: Limits, sandboxed: bool,
         work = base / "work"
         release = job.course / "release" / a.name
         shutil.copytree(release, work, ignore=shutil.ignore_patterns(a.notebook, "__pycache__"))
-        # The grader's own checks, whatever the release or the student holds.
-        shutil.copyfile(KERNEL_CHECKS, work / "checks.py")
+        # The grader's own checks (and variant draw), whatever the release or the student holds.
+        for name, module in helpers(a.variants).items():
+            shutil.copyfile(module, work / name)
         fonts.seed(work)  # matplotlib's font cache, warm: no kernel rebuilds it
         for _attempt in range(2):  # a kernel that fails to start gets one more try
             run = execute(nbformat.from_dict(prepared.nb), base, work, limits, sandboxed=sandboxed,
@@ -93,6 +106,19 @@ def _not_theirs(run: Execution) -> str | None:
     return grader_failure(run)
 
 
+def _variant_checked(job: Job, submitted: NotebookNode, items: list[ItemResult]
+                     ) -> tuple[list[ItemResult], str]:
+    """Items after the variant checks, and a note for the instructor. A notebook whose code is
+    not the one issued (or, variants off, that sets one) has its valued items held for a
+    person; otherwise, wrong answers that are right for another variant are diagnosed so."""
+    if not get(job.assignment).variants:
+        return items, ""
+    expected, claimed, issued = job.variant or "", claimed_code(submitted), dict(job.issued)
+    if claimed != expected:
+        return held(job.course, job.assignment, job.student, items, expected, claimed, issued)
+    return recognised(job.course, job.assignment, job.student, items, issued)
+
+
 def grade(job: Job, limits: Limits, *, sandboxed: bool, slot: int | None = None
           ) -> tuple[SubmissionResult, NotebookNode | None]:
     """The result, and the executed notebook (grader's cells removed) for autograded/.
@@ -101,7 +127,7 @@ def grade(job: Job, limits: Limits, *, sandboxed: bool, slot: int | None = None
     machine, the kernel died) is run once more with RETRY_FACTOR times the limits; if it fails
     again, its items are marked FAILED, without a score, for a person."""
     a = get(job.assignment)
-    key, inputs, source = _key(job.course, job.assignment)
+    key, inputs, source = _key(job.course, job.assignment, job.variant or "")
     started = time.monotonic()
     try:
         submitted = load_submission(job.notebook)
@@ -124,10 +150,12 @@ def grade(job: Job, limits: Limits, *, sandboxed: bool, slot: int | None = None
         items = [i if i.status == MANUAL else replace(i, status=FAILED, score=None, message=why)
                  for i in items]
         note = why
+    items, for_instructor = _variant_checked(job, submitted, items)
     status = (FAILED if any(i.status == FAILED for i in items)
               else TIMEOUT if run.deadline_at is not None else GRADED)
     result = SubmissionResult(job.student, job.assignment, status, sandboxed, items,
-                              job.timestamp, job.late, time.monotonic() - started, message=note)
+                              job.timestamp, job.late, time.monotonic() - started, message=note,
+                              variant=job.variant, instructor_note=for_instructor)
     graded = run.nb
     graded.cells = [c for c in graded.cells if c.metadata.get(ROLE, {}).get("role") != "snapshot"]
     for cell in graded.cells:

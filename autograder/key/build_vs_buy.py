@@ -321,5 +321,13 @@ def fee_growth_breakeven(flows: pd.DataFrame, p: dict, from_year: int = 1,
     """The yearly growth of the buy fee at which building and buying are worth the same at the
     hurdle rate, given the flows at a flat fee (None if no growth in `bracket` does it)."""
     r, fee = p["discount_rate"], p["buy_fee_per_year"]
-    return find_root(lambda g: npv(r, escalated_flows(flows, fee, g, from_year)["incremental"]),
-                     *bracket)
+    # escalated_flows' arithmetic on bare arrays: the same floats, without a DataFrame per step
+    # of the bisection (the answer key solves this once per catalogued mistake).
+    years = flows.index.to_numpy()
+    build, buy = flows["build"].to_numpy(dtype=float), flows["buy"].to_numpy(dtype=float)
+
+    def incremental_npv(g: float) -> float:
+        extra = fee * ((1 + g) ** (years - from_year) - 1) * (years >= 1)
+        return npv(r, build - (buy - extra))
+
+    return find_root(incremental_npv, *bracket)

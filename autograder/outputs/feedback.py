@@ -36,6 +36,7 @@ from autograder.grading.results import (
     TIMEOUT,
     UNANSWERED,
     UNSANDBOXED,
+    VARIANT_MISMATCH,
     WRONG,
     ItemResult,
     SubmissionResult,
@@ -60,6 +61,8 @@ STUDENT_STATUS = {
              "instructor will look at it", "ungraded"),
     MISSING_CELL: ("Not graded: the answer cell is missing or was changed", "ungraded"),
     INVALID_NOTEBOOK: ("Not graded: the notebook file could not be opened", "ungraded"),
+    VARIANT_MISMATCH: ("Not graded yet: the notebook's variant code is not the one issued to you "
+                       "(or is missing); your instructor will look at it", "ungraded"),
     TAMPERED: ("Under review by your instructor", "review"),
     UNSANDBOXED: ("Graded", "ok"),
     MANUAL: ("Pending: graded by hand", "pending"),

@@ -45,6 +45,7 @@ from autograder.grading.results import (
     WRONG,
     SubmissionResult,
 )
+from autograder.grading.variant_grading import OTHER_VARIANT, PUBLISHED_NUMBERS
 from autograder.outputs.exports import (
     REVIEW,
     _num,
@@ -61,6 +62,8 @@ from autograder.outputs.pages import answer_text, template
 SHARE = 0.27         # Kelley's upper and lower groups
 MIN_STUDENTS = 10    # fewer students: no discrimination index
 TOP_WRONG = 3        # most common wrong answers shown per item
+FROM_ANOTHER_VARIANT = (OTHER_VARIANT, PUBLISHED_NUMBERS)  # answers right, but for other data
+COPY_ITEMS = 3       # answers from one other variant that put a submission under "Needs a person"
 
 
 # -- statistics (pure) -------------------------------------------------------------------------
@@ -289,6 +292,20 @@ def submission_counts(results: list[SubmissionResult]) -> pd.DataFrame:
     return table
 
 
+def variant_table(results: list[SubmissionResult]) -> pd.DataFrame:
+    """Per submission of an assignment with variants on: the code it was graded against, its
+    score, the items answered with another variant's numbers, and the instructor's note.
+
+    Columns: assignment, student, variant, score, from_other (item count), note."""
+    rows = [{"assignment": r.assignment, "student": r.student, "variant": r.variant,
+             "score": exportable_score(r),
+             "from_other": sum(i.mistake in FROM_ANOTHER_VARIANT for i in r.items),
+             "note": r.instructor_note}
+            for r in latest(results) if r.variant is not None]
+    return pd.DataFrame(rows, columns=["assignment", "student", "variant", "score",
+                                       "from_other", "note"])
+
+
 def needs_attention(results: list[SubmissionResult]) -> pd.DataFrame:
     """Submissions that need a person: hand-graded items pending, items to review (timeout,
     error, missing cell, invalid notebook, tampered), a notebook that was not graded at all,
@@ -302,13 +319,17 @@ def needs_attention(results: list[SubmissionResult]) -> pd.DataFrame:
     for r in latest(results):
         manual = [i.item for i in r.items if i.status == MANUAL]
         review = [f"{i.status}: {i.item}" for i in r.items if i.status in REVIEW]
+        copied = [f"{i.mistake}: {i.item}" for i in r.items if i.mistake in FROM_ANOTHER_VARIANT]
+        if len(copied) >= COPY_ITEMS:  # one coincidence is not worth a person's time
+            review.append(f"answers from another variant: {len(copied)} items")
         whole = r.status if r.status not in SCORED else ""
         if not r.sandboxed:
             whole = "; ".join(x for x in (whole, "unsandboxed") if x)
         if manual or review or whole:
             rows.append({"student": r.student, "assignment": r.assignment,
                          "manual": ", ".join(manual), "review": "; ".join(review),
-                         "submission": whole, "message": r.message})
+                         "submission": whole,
+                         "message": " ".join(m for m in (r.message, r.instructor_note) if m)})
     order = {n: k for k, n in enumerate(assignment_order(results))}
     # what needs a decision (review, a notebook not graded) first, then hand grading only
     rows.sort(key=lambda row: (not (row["review"] or row["submission"]),
@@ -385,6 +406,13 @@ def report_context(results: list[SubmissionResult], share: float = SHARE,
                        "message": w.message}
                       for w in wrong[wrong.assignment == name].itertuples()],
         })
+    variants = variant_table(results)
+    for a in assignments:
+        mine = variants[variants.assignment == a["name"]]
+        a["variants"] = [{"student": v.student, "variant": v.variant, "score": _num(v.score)
+                          if v.score is not None and not pd.isna(v.score) else "—",
+                          "from_other": v.from_other, "note": v.note}
+                         for v in mine.itertuples()]
     counts = status_counts(results)
     subs = submission_counts(results)
     return {
