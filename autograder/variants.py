@@ -311,6 +311,19 @@ def enabled(course: Path) -> set[str]:
     return set(names)
 
 
+def from_environment(course: Path) -> bool:
+    """`c.Variants.environment = True`: a JupyterHub spawner sets each student's code in the
+    environment (variant_draw.environment_variable), so a notebook whose VARIANT is left empty
+    ran on the student's own variant, and is graded so."""
+    from autograder.grading.late import course_config
+
+    value = course_config(course).get("Variants", {}).get("environment", False)
+    if not isinstance(value, bool):
+        raise VariantError(f"{Path(course) / 'nbgrader_config.py'}: c.Variants.environment must "
+                           f"be True or False; found {value!r}")
+    return value
+
+
 def issued_codes(course: Path, assignment_name: str, students: list[str]) -> dict[str, str]:
     """{student: variant code} for `students`, issuing what is not yet on file. The file
     (`.paradox/variant_codes/<assignment>.json`) is only a cache of `issue`: it is tied to the

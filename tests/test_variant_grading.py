@@ -15,7 +15,7 @@ import sys
 import nbformat
 import pandas as pd
 import pytest
-from conftest import copy_course
+from conftest import REPO, copy_course
 from nbgrader.api import Gradebook
 
 from autograder import variants
@@ -23,7 +23,12 @@ from autograder.assignments import get
 from autograder.demo import turn_on_variants
 from autograder.grading.pipeline import grade_class
 from autograder.grading.results import GRADED, MANUAL, VARIANT_MISMATCH, WRONG
-from autograder.grading.variant_grading import OTHER_VARIANT, claimed_code, variant_answers
+from autograder.grading.variant_grading import (
+    OTHER_VARIANT,
+    PUBLISHED_NUMBERS,
+    claimed_code,
+    variant_answers,
+)
 from autograder.kernel_checks import matches
 from autograder.outputs.exports import exportable_score
 from autograder.outputs.report import common_wrong_values, needs_attention, variant_table
@@ -55,7 +60,16 @@ def graded(tmp_path_factory):
     submit(course, "alice", NAME, mine["bob"])
     submit(course, "bob", NAME, mine["alice"])
     swapped = {r.student: r for r in grade_class(course, [NAME], ["alice", "bob"], workers=2)}
-    return course, codes, first, swapped
+    # On a hub the spawner sets each code in the environment: frank left VARIANT empty and
+    # worked on his own variant there; erin's empty code now means her own variant too.
+    with open(course / "nbgrader_config.py", "a", encoding="utf-8") as config:
+        config.write("c.Variants.environment = True\n")
+    frank = variants.issued_codes(course, NAME, ["frank"])["frank"]
+    submit(course, "frank", NAME, copied_from(good, frank))  # the hub's data, VARIANT left ""
+    submit(course, "gail", NAME, copied_from(good, ""))  # the published numbers, copied in
+    hub = {r.student: r for r in grade_class(course, [NAME], ["erin", "frank", "gail"],
+                                             workers=2)}
+    return course, codes, first, swapped, hub
 
 
 def _valued(result):
@@ -64,7 +78,7 @@ def _valued(result):
 
 @pytest.mark.slow
 def test_two_students_each_with_their_own_code_get_full_marks(graded):
-    course, codes, first, _ = graded
+    course, codes, first, *_ = graded
     assert codes["alice"] != codes["bob"]
     for student in ("alice", "bob"):
         r = first[student]
@@ -80,7 +94,7 @@ def test_two_students_each_with_their_own_code_get_full_marks(graded):
 
 @pytest.mark.slow
 def test_each_ones_answers_under_the_others_id_are_held_not_credited(graded):
-    course, codes, first, swapped = graded
+    course, codes, first, swapped, _ = graded
     for student, other in (("alice", "bob"), ("bob", "alice")):
         r = swapped[student]
         assert r.variant == codes[student]  # judged for the submitting student, never the other
@@ -103,7 +117,7 @@ def test_each_ones_answers_under_the_others_id_are_held_not_credited(graded):
 
 @pytest.mark.slow
 def test_a_copied_pair_earns_no_value_credit_and_the_item_analysis_shows_it(graded):
-    course, codes, first, _ = graded
+    course, codes, first, *_ = graded
     dave, bob = first["dave"], variant_answers(course, NAME, codes["bob"])
     own = variant_answers(course, NAME, codes["dave"])
     differ = {c for c in bob if c in VALUED and not matches(
@@ -127,7 +141,7 @@ def test_a_copied_pair_earns_no_value_credit_and_the_item_analysis_shows_it(grad
 
 @pytest.mark.slow
 def test_no_code_is_held_and_the_note_says_it_matches_the_published_numbers(graded):
-    course, codes, first, _ = graded
+    course, codes, first, *_ = graded
     erin = first["erin"]
     assert all(i.status == VARIANT_MISMATCH for i in _valued(erin))
     assert "no code: the published numbers" in erin.instructor_note
@@ -190,3 +204,36 @@ def test_the_variant_module_ships_beside_the_notebook_and_staleness_is_caught(tm
     assert any("variant.py: stale" in p for p in staged_problems(course, A))
     shutil.copy(staged, course / "source" / "vtdf" / "variant.py")
     assert any("vtdf has no variants" in p for p in staged_problems(course, get("vtdf")))
+
+
+@pytest.mark.slow
+def test_on_a_hub_an_empty_code_is_the_students_own(graded):
+    """With c.Variants.environment (the spawner sets PARADOX_VARIANT_<ASSIGNMENT>), an empty
+    VARIANT ran on the student's own variant: the grader runs it so (erin's code computes her
+    own numbers now) and judges it against that key, so copied published numbers are wrong
+    answers, diagnosed as such."""
+    course, codes, first, swapped, hub = graded
+    for student in ("frank", "erin"):
+        r = hub[student]
+        assert r.score == A.autograded_points, [(i.item, i.status, i.message)
+                                                for i in r.items if i.score != i.max_score]
+    gail = hub["gail"]
+    assert not any(i.status == VARIANT_MISMATCH for i in gail.items)
+    moved = [i for i in _valued(gail) if i.mistake == PUBLISHED_NUMBERS]
+    assert len(moved) >= len(VALUED) - 4 and all(i.status == WRONG for i in moved)
+    assert "match the published numbers" in gail.instructor_note
+
+
+def test_the_given_cell_reads_the_hubs_code_when_none_is_typed(monkeypatch, tmp_path):
+    from autograder import variant_draw
+
+    path = str(tmp_path / "build_vs_buy.csv")
+    shutil.copy(REPO / "case" / "data" / "build_vs_buy.csv", path)
+    assert variant_draw.given(NAME, "", path) == path  # no code anywhere: the published file
+    monkeypatch.setenv(variant_draw.environment_variable(NAME), "ABCD2345")
+    assert variant_draw.given(NAME, "", path).read() == variant_draw.given(NAME, "abcd2345",
+                                                                           path).read()
+    typed = variant_draw.given(NAME, "ZZZZ2345", path).read()
+    assert typed != variant_draw.given(NAME, "", path).read()  # a typed code wins
+    with pytest.raises(ValueError, match="not a variant code"):
+        variant_draw.given(NAME, "ab-12", path)

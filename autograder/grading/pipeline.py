@@ -59,7 +59,7 @@ def _digest(job: Job) -> str:
     inside the kernel is what the gradebook holds: the next run must grade again)."""
     h = hashlib.sha256(job.notebook.read_bytes() if job.notebook.is_file() else b"")
     h.update(str(job.timestamp).encode())
-    h.update(f"variant:{job.variant}".encode())  # variants turned on or off: graded again
+    h.update(f"variant:{job.variant}:{job.variant_from_env}".encode())  # settings changed: regrade
     graded = job.course / "autograded" / job.student / job.assignment / get(job.assignment).notebook
     h.update(hashlib.sha256(graded.read_bytes()).digest() if graded.is_file() else b"none")
     return h.hexdigest()
@@ -72,7 +72,8 @@ def _with_variants(course: Path, jobs: list[Job]) -> list[Job]:
     for name in sorted({j.assignment for j in jobs} & variants.enabled(course)):
         everyone = sorted({s.student for s in intake.discover(course, name)})
         class_codes[name] = variants.issued_codes(course, name, everyone)
-    return [replace(j, variant=class_codes[j.assignment][j.student],
+    hub = bool(class_codes) and variants.from_environment(course)
+    return [replace(j, variant=class_codes[j.assignment][j.student], variant_from_env=hub,
                     issued=tuple(sorted(class_codes[j.assignment].items())))
             if j.assignment in class_codes else j for j in jobs]
 

@@ -46,6 +46,7 @@ class Job:
     # on file (who owns a code found in the notebook). None: off, the published key.
     variant: str | None = None
     issued: tuple[tuple[str, str], ...] = ()
+    variant_from_env: bool = False  # an empty VARIANT means the code the hub set (variants.py)
 
 
 @cache
@@ -106,6 +107,27 @@ def _not_theirs(run: Execution) -> str | None:
     return grader_failure(run)
 
 
+def _claimed(job: Job, submitted: NotebookNode) -> str:
+    """The code the notebook ran on: its VARIANT, or with none on a hub, the student's own."""
+    claimed = claimed_code(submitted)
+    return job.variant or "" if claimed == "" and job.variant_from_env else claimed
+
+
+def _prepare(job: Job, submitted: NotebookNode, source: NotebookNode) -> Prepared:
+    """`prepare`, and on a hub, a notebook that left VARIANT empty runs as it did there: on
+    the code the hub set for this student (the grader's kernel has no such environment)."""
+    a = get(job.assignment)
+    prepared = prepare(submitted, source, a)
+    if a.variants and job.variant and job.variant_from_env and claimed_code(submitted) == "":
+        at = next(n for n, c in enumerate(prepared.nb.cells)
+                  if c.metadata.get(ROLE, {}).get("role") == "locked")
+        pin = nbformat.v4.new_code_cell(f"VARIANT = {job.variant!r}  # set by the hub for "
+                                        f"{job.student}")
+        pin.metadata[ROLE] = {"role": "locked", "item": None}
+        prepared.nb.cells.insert(at, pin)
+    return prepared
+
+
 def _variant_checked(job: Job, submitted: NotebookNode, items: list[ItemResult]
                      ) -> tuple[list[ItemResult], str]:
     """Items after the variant checks, and a note for the instructor. A notebook whose code is
@@ -113,7 +135,7 @@ def _variant_checked(job: Job, submitted: NotebookNode, items: list[ItemResult]
     person; otherwise, wrong answers that are right for another variant are diagnosed so."""
     if not get(job.assignment).variants:
         return items, ""
-    expected, claimed, issued = job.variant or "", claimed_code(submitted), dict(job.issued)
+    expected, claimed, issued = job.variant or "", _claimed(job, submitted), dict(job.issued)
     if claimed != expected:
         return held(job.course, job.assignment, job.student, items, expected, claimed, issued)
     return recognised(job.course, job.assignment, job.student, items, issued)
@@ -133,14 +155,14 @@ def grade(job: Job, limits: Limits, *, sandboxed: bool, slot: int | None = None
         submitted = load_submission(job.notebook)
     except (InvalidNotebook, OSError) as exc:
         return whole(job, INVALID_NOTEBOOK, str(exc), sandboxed), None
-    prepared = prepare(submitted, source, a)
+    prepared = _prepare(job, submitted, source)
     run = _execute(job, prepared, limits, sandboxed, slot)
     note = ""
     failure = _not_theirs(run)
     if failure:
         longer = replace(limits, cell_seconds=limits.cell_seconds * RETRY_FACTOR,
                          notebook_seconds=limits.notebook_seconds * RETRY_FACTOR)
-        prepared = prepare(submitted, source, a)  # a fresh nonce for the fresh run
+        prepared = _prepare(job, submitted, source)  # a fresh nonce for the fresh run
         run = _execute(job, prepared, longer, sandboxed, slot)
         note, failure = f"graded on a second run ({failure} on the first)", _not_theirs(run)
     items = judge(a, prepared, run, key, inputs, sandboxed=sandboxed)
