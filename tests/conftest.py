@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-import os
+import atexit
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,21 +12,36 @@ import pytest
 # The browser tests' fixtures (headless Chromium, axe-core), registered for every test module.
 from chromium import axe_js, chromium  # noqa: F401
 
+# The hostile batch, graded once per test process (test_untrusted, test_sanitize, test_exhaustion).
+from hostile_batch import batch, built_course_module, listener  # noqa: F401
+from timing import TIME_FACTOR, seconds  # noqa: F401 (re-exported: tests import them from here)
+
 from autograder import demo
 
 REPO = Path(__file__).resolve().parent.parent
-# Time limits in tests are generous for correct code and scaled by one factor on a slow or
-# busy machine (PARADOX_TIME_FACTOR=3 triples them); no test asserts on wall-clock time.
-TIME_FACTOR = float(os.environ.get("PARADOX_TIME_FACTOR", "1"))
-
-
-def seconds(base: float) -> int:
-    return max(1, round(base * TIME_FACTOR))
-
 
 def copy_course(dest: Path) -> Path:
     """The course as committed, without grading leftovers (the demo's own copy)."""
     return demo.copy_course(REPO, dest)
+
+
+_TEMPLATES: dict[tuple[str, ...], Path] = {}
+
+
+def released(dest: Path, names: list[str] | None = None) -> Path:
+    """A private copy, at `dest`, of the course with `autograder release` run for `names` (all
+    assignments by default), gradebook included. The build runs once per test process and
+    assignment set; each test then copies it (a build takes seconds, a copy milliseconds)."""
+    key = tuple(names or ())
+    if key not in _TEMPLATES:
+        from autograder.release import build_release
+
+        home = Path(tempfile.mkdtemp(prefix="paradox-released-"))
+        atexit.register(shutil.rmtree, home, True)
+        template = copy_course(home / "course")
+        build_release(template, list(key) or None)
+        _TEMPLATES[key] = template
+    return Path(shutil.copytree(_TEMPLATES[key], dest, symlinks=True))
 
 
 @pytest.fixture(scope="session")

@@ -5,40 +5,29 @@ is told which limit was hit, and the correct twin graded beside each case keeps 
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
-import tempfile
-from pathlib import Path
 
 import pytest
-from conftest import copy_course, seconds
-from hostile import EXHAUSTION, FULL, submit_hostile
-from test_untrusted import OUTSIDE_TMP, autograded
+from conftest import seconds
+from hostile import EXHAUSTION, FULL
+from test_untrusted import autograded
 
-from autograder.grading import pipeline
 from autograder.grading.sandbox import Limits, claim_slot, slot_uid
 
 pytestmark = pytest.mark.slow
 LIMITS = Limits(cell_seconds=seconds(30), notebook_seconds=seconds(180))
 
 
-@pytest.fixture(scope="module")
-def graded():
-    """The exhaustion cases, each beside a correct twin, graded in one run with 2 workers."""
-    from autograder.release import build_release
-
-    folder = Path(tempfile.mkdtemp(prefix="paradox-exhaustion-", dir=OUTSIDE_TMP))
-    try:
-        course = copy_course(folder / "course")
-        build_release(course, ["vtdf"])
-        submit_hostile(course, EXHAUSTION, twins=True)
-        results = pipeline.grade_class(course, ["vtdf"], workers=2, limits=LIMITS)
-        yield course, {r.student: r for r in results}
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+@pytest.fixture
+def graded(batch):
+    """The exhaustion cases, each beside a correct twin: part of the hostile batch (graded
+    once per run, tests/hostile_batch.py)."""
+    course, results, _ = batch
+    return course, results
 
 
+@pytest.mark.xdist_group("untrusted")
 @pytest.mark.parametrize("case", EXHAUSTION, ids=[c.name for c in EXHAUSTION])
 def test_exhaustion_case_gets_its_status_and_its_twin_full_marks(graded, case):
     course, results = graded
@@ -50,6 +39,7 @@ def test_exhaustion_case_gets_its_status_and_its_twin_full_marks(graded, case):
     assert stored.stat().st_size < 4 * 2**20  # the spam cases reach 200 MB uncounted
 
 
+@pytest.mark.xdist_group("untrusted")
 def test_the_student_is_told_the_disk_limit_was_exceeded(graded):
     _, results = graded
     q1 = next(i for i in results["fills-the-disk"].items if i.item == "q1_normalized")

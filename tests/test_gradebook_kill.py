@@ -13,10 +13,9 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import copy_course
+from conftest import released
 from hostile import FULL
 
-from autograder.release import build_release
 from autograder.synthetic import solved, submit, with_answer
 
 # The child records a full-marks result and is SIGKILLed right after the first commit that
@@ -61,8 +60,7 @@ def test_a_kill_between_nbgraders_commits_leaves_no_zero_scored_submission(tmp_p
     """Killed right after the first commit that shows the student's submission, does the
     gradebook hold either nothing for the student or the whole score, never a 0.0 that
     `nbgrader export` would report?"""
-    course = copy_course(tmp_path / "course")
-    build_release(course, ["vtdf"])
+    course = released(tmp_path / "course", ["vtdf"])
     db = course / "gradebook.db"
     child = subprocess.run([sys.executable, "-c", CHILD, str(db), "zed"],
                            capture_output=True, text=True, timeout=300)
@@ -157,8 +155,7 @@ def _held_by_leftover(lock: Path, family: set[int]) -> bool:
 def test_workers_die_with_a_killed_grader_and_free_their_slots(tmp_path):
     """SIGKILL the grader while its two workers run sleeping kernels: do the workers, their
     bwrap and kernels disappear, and can their sandbox slots be claimed again?"""
-    course = copy_course(tmp_path / "course")
-    build_release(course, ["vtdf"])
+    course = released(tmp_path / "course", ["vtdf"])
     slow = with_answer(solved(course, "vtdf"), "q1_normalized", "import time\ntime.sleep(600)")
     for student in ("slow1", "slow2"):
         submit(course, student, "vtdf", slow)

@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import copy_course
+from conftest import released
 
 from autograder.grading import late
 from autograder.nbgrader_run import nbgrader
@@ -69,14 +69,16 @@ def test_the_course_config_chooses_the_plugin_and_the_penalty_is_kept_within_the
 
 # -- a graded class: one on time, one late --------------------------------------------------------
 
+# One xdist worker grades the late class, once; its tests all read it.
+LATE_CLASS = pytest.mark.xdist_group("late-class")
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     from autograder.grading.pipeline import grade_class
-    from autograder.release import build_release
     from autograder.synthetic import solved, submit
 
-    course = copy_course(tmp_path_factory.mktemp("late") / "course")
-    build_release(course, ["vtdf"])
+    course = released(tmp_path_factory.mktemp("late") / "course", ["vtdf"])
     with (course / "nbgrader_config.py").open("a", encoding="utf-8") as fh:
         fh.write(POLICY)
     nbgrader("db", "assignment", "add", "vtdf", "--duedate", DUE, cwd=course)
@@ -92,6 +94,7 @@ def _nbgrader_export(course: Path) -> dict[str, dict]:
     return {row["student_id"]: row for row in csv.DictReader(out.open(encoding="utf-8"))}
 
 
+@LATE_CLASS
 @pytest.mark.slow
 def test_the_gradebook_holds_the_penalty_as_nbgrader_export_shows_it(graded):
     """Does grading store the plugin's penalty on the late submission in nbgrader's gradebook,
@@ -109,6 +112,7 @@ def test_the_gradebook_holds_the_penalty_as_nbgrader_export_shows_it(graded):
     assert (results["alice"].late, results["alice"].late_penalty) == (False, 0.0)
 
 
+@LATE_CLASS
 @pytest.mark.slow
 def test_the_ledger_keeps_lateness_for_the_export_commands(graded):
     """Do the results `autograder export` starts from (the ledgers) carry the penalty too?"""
@@ -121,6 +125,7 @@ def test_the_ledger_keeps_lateness_for_the_export_commands(graded):
     assert kept["alice"].late_penalty == 0.0
 
 
+@LATE_CLASS
 @pytest.mark.slow
 def test_exports_show_lateness_and_the_score_after_the_penalty(graded, tmp_path):
     """grades.csv: nbgrader's raw_score, late_submission_penalty and score (after the penalty)
@@ -145,6 +150,7 @@ def test_exports_show_lateness_and_the_score_after_the_penalty(graded, tmp_path)
     assert scores == {"alice": "27", "bob": "21.6"}
 
 
+@LATE_CLASS
 @pytest.mark.slow
 def test_the_feedback_page_says_how_late_and_the_penalty(graded):
     """Does the late student's page say "Submitted 26 hours late; penalty 5.4 points" with the
@@ -162,6 +168,7 @@ def test_the_feedback_page_says_how_late_and_the_penalty(graded):
     assert "Total: <strong>27 / 43</strong>" in page
 
 
+@LATE_CLASS
 @pytest.mark.slow
 def test_the_penalty_follows_hand_grades_and_extensions_when_grades_go_out(graded, tmp_path):
     """After the written answers are graded by hand (8 more points: 35), is the penalty

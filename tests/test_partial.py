@@ -8,7 +8,7 @@ import csv
 
 import nbformat
 import pytest
-from conftest import copy_course, seconds
+from conftest import released, seconds
 from hostile import FULL
 
 from autograder import notebooks
@@ -19,7 +19,6 @@ from autograder.grading.sandbox import Limits
 from autograder.grading.worker import RETRY_FACTOR
 from autograder.outputs import write_exports
 from autograder.outputs.feedback import write_feedback
-from autograder.release import build_release
 from autograder.synthetic import blank, half_done, solved, submit, with_answer
 
 pytestmark = pytest.mark.slow
@@ -29,8 +28,7 @@ A = get("vtdf")
 def test_partial_blank_and_looping_work_get_totals_in_every_export(tmp_path):
     """A half-done, a blank and an endless-loop notebook: numeric totals in grades.csv, the
     Canvas file and the feedback page; stubs `unanswered`, the loop `timeout`, all at 0."""
-    course = copy_course(tmp_path / "course")
-    build_release(course, ["vtdf"])
+    course = released(tmp_path / "course", ["vtdf"])
     submit(course, "half", "vtdf", half_done(course, "vtdf"))
     submit(course, "blank", "vtdf", blank(course, "vtdf"))
     submit(course, "loop", "vtdf", with_answer(solved(course, "vtdf"), "q3_totals",
@@ -76,8 +74,7 @@ def test_a_given_cell_that_runs_out_of_time_is_the_graders_problem(tmp_path, tim
     with RETRY_FACTOR times the time. Slower than that too: every item is `grading failed`,
     without a score, and the notebook flagged — never a zero."""
     limit = seconds(6)
-    course = copy_course(tmp_path / "course")
-    build_release(course, ["vtdf"])
+    course = released(tmp_path / "course", ["vtdf"])
     submit(course, "alice", "vtdf", solved(course, "vtdf"))
     _slow_setup(course, limit * times + 3)  # just over the limit, or over the retry's
     (result,) = grade_class(course, ["vtdf"], workers=1, limits=Limits(cell_seconds=limit),

@@ -8,12 +8,11 @@ import sys
 
 import pandas as pd
 import pytest
-from conftest import copy_course
+from conftest import copy_course, released
 from hostile import FULL, Q1
 from nbgrader.api import Gradebook
 
 from autograder.paths import course_root
-from autograder.release import build_release
 from autograder.synthetic import solved, submit
 
 
@@ -34,8 +33,7 @@ def test_an_explicit_course_folder_must_be_a_course(tmp_path):
 def test_hand_grades_reach_the_exports_and_regrading_survives_read_only_files(tmp_path):
     """Do formgrader's hand grades appear in `autograder export`, and does `--force` regrade a
     submission whose autograded files are read-only (as stock nbgrader leaves them)?"""
-    course = copy_course(tmp_path / "course")
-    build_release(course, ["vtdf"])
+    course = released(tmp_path / "course", ["vtdf"])
     submit(course, "alice", "vtdf", solved(course, "vtdf"))
     assert cli(course, "grade", "vtdf", "--workers", "1").returncode == 0
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
@@ -63,8 +61,7 @@ def test_a_failed_gradebook_write_leaves_no_ledger(tmp_path):
     from autograder.grading.gradebook import GradebookError
     from autograder.grading.pipeline import LEDGERS, grade_class, plan
 
-    course = copy_course(tmp_path / "course")
-    build_release(course, ["vtdf"])
+    course = released(tmp_path / "course", ["vtdf"])
     submit(course, "alice", "vtdf", solved(course, "vtdf"))
     empty = f"sqlite:///{tmp_path / 'other.db'}"  # a real gradebook without the assignment
     with pytest.raises(GradebookError, match="has no assignment 'vtdf'"):
@@ -83,8 +80,7 @@ def test_work_submitted_after_grading_is_listed_never_dropped(tmp_path):
     leaving it out with exit 0; and does the next `grade` grade just that one?"""
     from autograder.synthetic import with_answer
 
-    course = copy_course(tmp_path / "course")
-    build_release(course, ["vtdf"])
+    course = released(tmp_path / "course", ["vtdf"])
     good = solved(course, "vtdf")
     submit(course, "alice", "vtdf", good)
     submit(course, "bob", "vtdf", good)
@@ -129,8 +125,7 @@ def test_our_grader_gives_the_solutions_every_point_and_the_blanks_none(tmp_path
     from autograder.grading.pipeline import grade_class
     from autograder.synthetic import blank
 
-    course = copy_course(tmp_path / "course")
-    build_release(course)
+    course = released(tmp_path / "course")
     for name in ASSIGNMENTS:
         submit(course, "solution", name, solved(course, name))
         submit(course, "blank", name, blank(course, name))
@@ -153,8 +148,7 @@ def test_only_the_graders_own_ledgers_are_trusted(tmp_path):
 
     from autograder.grading.pipeline import LEDGER_KEY, LEDGERS, grade_class, plan
 
-    course = copy_course(tmp_path / "course")
-    build_release(course, ["vtdf"])
+    course = released(tmp_path / "course", ["vtdf"])
     submit(course, "alice", "vtdf", solved(course, "vtdf"))
     grade_class(course, ["vtdf"], sandbox=False, workers=1, log=lambda _: None)
     ledger = course / LEDGERS / "vtdf" / "alice.json"

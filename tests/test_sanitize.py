@@ -11,15 +11,14 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import copy_course, seconds
-from hostile import FULL, INJECTION, PNG_DOT, XSS_MARKDOWN, submit_hostile
+from conftest import seconds
+from hostile import FULL, INJECTION, PNG_DOT, XSS_MARKDOWN
 from nbconvert import HTMLExporter
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
 from autograder import notebooks
-from autograder.grading import pipeline
 from autograder.grading.sandbox import Limits
 from autograder.grading.sanitize import clean_markdown, clean_notebook
 
@@ -108,23 +107,19 @@ def assert_inert(page: Page, twin: Page) -> None:
 
 # -- the graded notebooks, end to end ----------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    """The injection fixtures and a correct twin, graded by the real grader (sandboxed)."""
-    from autograder.release import build_release
-
-    course = copy_course(tmp_path_factory.mktemp("xss") / "course")
-    build_release(course, ["vtdf"])
-    submit_hostile(course, INJECTION)
-    submit_hostile(course, [INJECTION[0]], twins=True)  # twin-script-in-output
-    results = pipeline.grade_class(course, ["vtdf"], workers=2, limits=LIMITS)
-    return course, {r.student: r for r in results}
+@pytest.fixture
+def graded(batch):
+    """The injection cases and their correct twins, graded by the real grader (sandboxed):
+    part of the hostile batch (graded once per run, tests/hostile_batch.py)."""
+    course, results, _ = batch
+    return course, results
 
 
 def _graded_nb(course: Path, student: str) -> nbformat.NotebookNode:
     return notebooks.read(course / "autograded" / student / "vtdf" / "vtdf.ipynb")
 
 
+@pytest.mark.xdist_group("untrusted")
 @pytest.mark.slow
 @pytest.mark.parametrize("case", INJECTION, ids=[c.name for c in INJECTION])
 def test_formgrader_page_of_a_graded_notebook_runs_nothing_of_the_student(graded, case):
@@ -137,6 +132,7 @@ def test_formgrader_page_of_a_graded_notebook_runs_nothing_of_the_student(graded
     assert_inert(Page(formgrader_html(nb, course)), twin)
 
 
+@pytest.mark.xdist_group("untrusted")
 @pytest.mark.slow
 def test_feedback_pages_run_nothing_of_the_student(graded):
     """Does `nbgrader generate_feedback` (the real command) write inert pages?"""
@@ -146,6 +142,7 @@ def test_feedback_pages_run_nothing_of_the_student(graded):
         assert_inert(Page(feedback_html(course, case.name)), twin)
 
 
+@pytest.mark.xdist_group("untrusted")
 @pytest.mark.slow
 def test_injections_keep_their_marks_and_the_twin_keeps_its_outputs(graded):
     """Are the attacks graded like any answer, and does the correct twin keep full marks and
@@ -165,6 +162,7 @@ def test_injections_keep_their_marks_and_the_twin_keeps_its_outputs(graded):
     assert answer.source == "A written answer."
 
 
+@pytest.mark.xdist_group("untrusted")
 @pytest.mark.slow
 def test_hostile_outputs_lose_their_active_parts_and_keep_the_safe_ones(graded):
     course, _ = graded

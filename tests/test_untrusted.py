@@ -6,19 +6,17 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import pytest
-from conftest import copy_course, seconds
-from hostile import FULL, HOSTILE, submit_hostile
+from conftest import released
+from hostile import FULL, HOSTILE
+from hostile_batch import LIMITS
 from nbgrader.api import Gradebook
 
 import autograder
@@ -30,63 +28,8 @@ from autograder.synthetic import solved, submit
 
 # One xdist worker grades the hostile batch, once per run.
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("untrusted")]
-LIMITS = Limits(cell_seconds=seconds(20), notebook_seconds=seconds(120))
-ASSIGNED = sorted({c.assignment for c in HOSTILE})  # the assignments the fixtures edit
-
-
-@pytest.fixture(scope="module")
-def listener():
-    """A server on the host's loopback that counts who reaches it."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen()
-    server.settimeout(0.2)
-    hits = []
-    stop = threading.Event()
-
-    def serve():
-        while not stop.is_set():
-            try:
-                hits.append(server.accept())
-            except OSError:
-                continue
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield server.getsockname()[1], hits
-    stop.set()
-    thread.join()
-    server.close()
-
-
-@pytest.fixture(scope="module")
-def batch(built_course_module, listener):
-    """All hostile submissions, each next to a correct twin, graded in one run with 2 workers."""
-    course = built_course_module
-    port, _ = listener
-    submit_hostile(course, HOSTILE, port, twins=True)
-    started = time.monotonic()
-    results = pipeline.grade_class(course, ASSIGNED, workers=2, limits=LIMITS)
-    took = time.monotonic() - started
-    return course, {r.student: r for r in results}, took
-
-
-# Courses of these tests live outside the temp folder, which the sandbox replaces with a
-# private tmpfs anyway: there a course would be hidden by accident, and a leak test could not
-# tell that from hidden by design (nothing of the course is ever mounted).
-OUTSIDE_TMP = Path(os.environ.get("PARADOX_OUTSIDE_TMP", "/var/tmp"))
-
-
-@pytest.fixture(scope="module")
-def built_course_module():
-    from autograder.release import build_release
-
-    folder = Path(tempfile.mkdtemp(prefix="paradox-untrusted-", dir=OUTSIDE_TMP))
-    try:
-        course = copy_course(folder / "course")
-        build_release(course, ASSIGNED)
-        yield course
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+# The hostile batch (`batch`, `listener`, `built_course_module`) is graded once per run, in
+# tests/hostile_batch.py: test_sanitize and test_exhaustion read it too, in the same group.
 
 
 def test_the_hostile_course_is_outside_every_folder_the_sandbox_provides(built_course_module):
@@ -251,10 +194,8 @@ def test_gradebook_holds_no_plain_zero_for_ungradable_items(batch):
 
 def test_unsandboxed_results_are_marked(tmp_path):
     """When the instructor opts out of the sandbox, is every graded item marked unsandboxed?"""
-    from autograder.release import build_release
 
-    course = copy_course(tmp_path / "course")
-    build_release(course, ["vtdf"])
+    course = released(tmp_path / "course", ["vtdf"])
     submit(course, "alice", "vtdf", solved(course, "vtdf"))
     (result,) = pipeline.grade_class(course, ["vtdf"], sandbox=False, limits=LIMITS)
     assert {i.status for i in result.items} == {UNSANDBOXED, "needs manual grade"}
@@ -270,10 +211,8 @@ def _grade_in_background(course, *extra):
 
 def test_killed_run_resumes_and_grades_everyone_exactly_once(tmp_path):
     """After SIGKILL mid-batch, does a second run finish the rest, each student once, no rows lost?"""
-    from autograder.release import build_release
 
-    course = copy_course(tmp_path / "course")
-    build_release(course, ["vtdf"])
+    course = released(tmp_path / "course", ["vtdf"])
     good = solved(course, "vtdf")
     students = [f"s{n:02d}" for n in range(8)]
     for student in students:
@@ -301,11 +240,9 @@ def test_killed_run_resumes_and_grades_everyone_exactly_once(tmp_path):
 
 
 def test_a_second_grader_on_the_same_course_is_refused(tmp_path):
-    from autograder.release import build_release
     from autograder.synthetic import with_answer
 
-    course = copy_course(tmp_path / "course")
-    build_release(course, ["vtdf"])
+    course = released(tmp_path / "course", ["vtdf"])
     slow = with_answer(solved(course, "vtdf"), "q1_normalized",
                        "import time\ntime.sleep(20)\n"
                        "normalized = (scores.set_index('criterion')[firms] - 1) / 4")

@@ -15,7 +15,7 @@ import sys
 import nbformat
 import pandas as pd
 import pytest
-from conftest import REPO, copy_course
+from conftest import REPO, copy_course, released
 from nbgrader.api import Gradebook
 
 from autograder import variants
@@ -32,7 +32,7 @@ from autograder.grading.variant_grading import (
 from autograder.kernel_checks import matches
 from autograder.outputs.exports import exportable_score
 from autograder.outputs.report import common_wrong_values, needs_attention, variant_table
-from autograder.release import build_release, staged_problems
+from autograder.release import staged_problems
 from autograder.synthetic import copied_from, solved, submit, with_variant
 from autograder.tolerances import tolerance
 
@@ -46,9 +46,8 @@ pytestmark = pytest.mark.xdist_group("variant-grading")
 def graded(tmp_path_factory):
     """alice and bob with their own codes; dave with bob's numbers under his own code; erin
     without a code. Then alice's and bob's files swapped and graded again."""
-    course = copy_course(tmp_path_factory.mktemp("variants") / "course")
-    turn_on_variants(course, (NAME,))
-    build_release(course, [NAME])
+    course = released(tmp_path_factory.mktemp("variants") / "course", [NAME])
+    turn_on_variants(course, (NAME,))  # the release is the same with variants on or off
     codes = variants.issued_codes(course, NAME, ["alice", "bob", "dave", "erin"])
     good = solved(course, NAME)
     mine = {s: with_variant(good, codes[s]) for s in ("alice", "bob")}
