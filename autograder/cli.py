@@ -76,27 +76,33 @@ def _warn_lines(message: str) -> None:
         _warn(line)
 
 
-def main() -> None:
-    """The console entry point: the app, with the errors a user can cause (a file that is not a
-    course, a corrupt gradebook, bad data, a busy course) reported in one line, exit status 1."""
-    from autograder.data import DataError
-    from autograder.grading.gradebook import GradebookError
-    from autograder.grading.intake import IntakeError
-    from autograder.grading.pipeline import CourseBusy
-    from autograder.grading.sandbox import SandboxUnavailable
-    from autograder.kit.printing import KitError
-    from autograder.release import ReleaseError
-    from autograder.variants import VariantError
+# The errors a user can cause (a file that is not a course, a corrupt gradebook, bad data, a
+# busy course, ...), each reported in one line. Named, not imported: their modules pull in
+# nbgrader and the sandbox (3 s), which `--help` and a misspelt option do not need.
+USER_ERRORS = ("autograder.data.DataError", "autograder.grading.gradebook.GradebookError",
+               "autograder.grading.intake.IntakeError", "autograder.grading.pipeline.CourseBusy",
+               "autograder.release.ReleaseError", "autograder.kit.printing.KitError",
+               "autograder.variants.VariantError", "builtins.FileNotFoundError")
+SANDBOX_ERROR = "autograder.grading.sandbox.SandboxUnavailable"
 
+
+def _is(exc: BaseException, *names: str) -> bool:
+    return any(f"{c.__module__}.{c.__qualname__}" in names for c in type(exc).__mro__)
+
+
+def main() -> None:
+    """The console entry point: the app, with the errors a user can cause reported in one
+    line, exit status 1."""
     try:
         app()
-    except (DataError, GradebookError, IntakeError, CourseBusy, ReleaseError, KitError,
-            VariantError, FileNotFoundError) as exc:
-        _echo(f"error: {exc}", fg=typer.colors.RED, err=True)
-        sys.exit(1)
-    except SandboxUnavailable as exc:
-        _echo(f"error: cannot sandbox student code: {exc}", fg=typer.colors.RED, err=True)
-        sys.exit(1)
+    except Exception as exc:
+        if _is(exc, SANDBOX_ERROR):
+            _echo(f"error: cannot sandbox student code: {exc}", fg=typer.colors.RED, err=True)
+            sys.exit(1)
+        if _is(exc, *USER_ERRORS):
+            _echo(f"error: {exc}", fg=typer.colors.RED, err=True)
+            sys.exit(1)
+        raise
 
 
 @app.command()

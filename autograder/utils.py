@@ -7,12 +7,14 @@ import os
 from datetime import datetime
 from pathlib import Path
 
-from nbgrader.utils import parse_utc
-
 
 def parse_time(text: str) -> datetime:
     """A submission timestamp (nbgrader's timestamp.txt format, or ISO 8601) as naive UTC,
     which is how nbgrader stores times in the gradebook (nbgrader's own parser)."""
+    # Imported here: importing nbgrader loads its server extensions (3 s), and every command
+    # line verb imports this module, --help and a misspelt option included.
+    from nbgrader.utils import parse_utc
+
     return parse_utc(text)
 
 

@@ -113,3 +113,16 @@ def test_check_names_a_missing_release_file_and_the_fix(course):
     text = one_line_error(done)
     assert f"{course / 'release' / 'vtdf' / 'checks.py'}: missing" in text
     assert "run `autograder release`" in text
+
+
+def test_the_errors_reported_in_one_line_are_real_exception_classes():
+    """`main` names them rather than importing them (startup time): each name must resolve."""
+    import importlib
+
+    from autograder import cli
+
+    for name in (*cli.USER_ERRORS, cli.SANDBOX_ERROR):
+        module, _, cls = name.rpartition(".")
+        found = getattr(importlib.import_module(module), cls)
+        assert isinstance(found, type) and issubclass(found, Exception), name
+        assert cli._is(found("x"), name)

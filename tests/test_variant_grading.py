@@ -122,18 +122,20 @@ def test_a_copied_pair_earns_no_value_credit_and_the_item_analysis_shows_it(grad
     differ = {c for c in bob if c in VALUED and not matches(
         bob[c], own[c], tolerance(A.check(c).tolerance))}
     assert len(differ) >= len(VALUED) - 4  # the code moves nearly every number
-    for item in _valued(dave):
-        if item.item in differ:
-            assert item.status == WRONG and item.mistake == OTHER_VARIANT, item
-            assert item.cells[f"{item.item}_values"] == 0 and "another variant" in item.message
-            assert "bob" not in item.message  # the student is not told whose
+    copied = [i for i in _valued(dave) if i.item in differ]
+    assert all(i.status == WRONG and i.cells[f"{i.item}_values"] == 0 for i in copied), copied
+    # diagnosed as another variant's answer, unless the number is also one of dave's own
+    # catalogued mistakes (his key is searched first; a neighbour's figure can land on one)
+    flagged = [i for i in copied if i.mistake == OTHER_VARIANT]
+    assert len(flagged) >= len(copied) - 2 and all(i.mistake for i in copied), copied
+    assert all("another variant" in i.message and "bob" not in i.message for i in flagged)
     assert "match bob's variant" in dave.instructor_note
     results = list(first.values())
     analysis = common_wrong_values(results)
-    copied = analysis[analysis.mistake == OTHER_VARIANT]
-    assert set(copied.item) >= differ and (copied["count"] == 1).all()
+    rows = analysis[analysis.mistake == OTHER_VARIANT]
+    assert set(rows.item) == {i.item for i in flagged} and (rows["count"] == 1).all()
     table = variant_table(results).set_index("student")
-    assert table.loc["dave", "from_other"] == len(differ) and table.loc["alice", "from_other"] == 0
+    assert table.loc["dave", "from_other"] == len(flagged) and table.loc["alice", "from_other"] == 0
     assert "answers from another variant" in needs_attention(results).set_index("student").loc[
         "dave", "review"]
 
