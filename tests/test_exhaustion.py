@@ -84,9 +84,10 @@ def test_all_the_student_writes_is_capped_together_and_never_on_the_graders_disk
 
 
 # A grader process that executes one flooding cell, then says how big the stored notebook is
-# and its own peak memory.
+# and its own peak memory: VmHWM, the high-water mark of its own address space. (ru_maxrss
+# would not do: Linux keeps it across fork and exec, so it reports the pytest worker's peak.)
 MEASURE = r'''
-import json, resource, sys, tempfile
+import json, sys, tempfile
 from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_notebook
@@ -98,7 +99,8 @@ nb = new_notebook(cells=[new_code_cell(sys.argv[1]), new_code_cell("print('after
 run = execute(nb, base, base / "work", Limits(cell_seconds=int(sys.argv[2])), sandboxed=True,
               uid=slot_uid(claim_slot()))
 stored = nbformat.writes(run.nb)
-print(json.dumps({"stored": len(stored), "peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+hwm = next(line for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(json.dumps({"stored": len(stored), "peak": int(hwm.split()[1]) * 1024,
                   "truncated": "output truncated by the grader" in json.dumps(run.nb.cells[0].outputs),
                   "after": "after" in json.dumps(run.nb.cells[1].outputs)}))
 '''
