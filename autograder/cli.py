@@ -45,6 +45,9 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 AssignmentName = Enum("AssignmentName", {name: name for name in ORDER}, type=str)  # type: ignore[misc]
 
 CourseOpt = typer.Option(None, "--course", help="Course folder (default: found from the cwd).")
+SchedulerOpt = typer.Option(None, "--scheduler", metavar="tcp://HOST:8786",
+                            help="A Dask scheduler whose workers run the kernels (default: the "
+                                 "course's c.Cluster.scheduler; none: this machine).")
 AssignmentsArg = typer.Argument(None, help="Assignments (default: all).", show_default=False)
 
 
@@ -82,7 +85,8 @@ def _warn_lines(message: str) -> None:
 USER_ERRORS = ("autograder.data.DataError", "autograder.grading.gradebook.GradebookError",
                "autograder.grading.intake.IntakeError", "autograder.grading.pipeline.CourseBusy",
                "autograder.release.ReleaseError", "autograder.kit.printing.KitError",
-               "autograder.variants.VariantError", "builtins.FileNotFoundError")
+               "autograder.variants.VariantError", "autograder.grading.cluster.ClusterError",
+               "builtins.FileNotFoundError")
 SANDBOX_ERROR = "autograder.grading.sandbox.SandboxUnavailable"
 
 
@@ -224,9 +228,11 @@ def grade(assignments: list[AssignmentName] = AssignmentsArg,
           cell_timeout: int = typer.Option(60, min=1, help="Seconds one cell may run."),
           notebook_timeout: int = typer.Option(300, min=1, help="Seconds one notebook may run."),
           db: str | None = typer.Option(None, help="Gradebook URL (default: the course's)."),
+          scheduler: str | None = SchedulerOpt,
           course: Path | None = CourseOpt):
     """Grade submissions: each in a fresh sandboxed kernel, checked outside it, into the
-    gradebook. (`autograder export` then writes the grades out.)"""
+    gradebook. (`autograder export` then writes the grades out.) With --scheduler, the kernels
+    run on a Dask cluster's workers; judging and the gradebook stay on this machine."""
     from collections import Counter
 
     from autograder.grading.pipeline import grade_class, plan
@@ -243,7 +249,8 @@ def grade(assignments: list[AssignmentName] = AssignmentsArg,
     results = grade_class(root, names, students, force=force, workers=workers,
                           sandbox=not no_sandbox,
                           limits=Limits(cell_seconds=cell_timeout,
-                                        notebook_seconds=notebook_timeout), db=db)
+                                        notebook_seconds=notebook_timeout), db=db,
+                          scheduler=scheduler)
     fresh = {(j.student, j.assignment) for j in before.todo}
     counts = Counter(i.status for r in results if (r.student, r.assignment) in fresh
                      for i in r.items)
@@ -252,6 +259,35 @@ def grade(assignments: list[AssignmentName] = AssignmentsArg,
                + ("; item statuses: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
                   if counts else ""))
     typer.echo("next: `autograder export` (grades), `autograder feedback`, `autograder report`")
+
+
+@app.command("worker-check")
+def worker_check(scheduler: str | None = SchedulerOpt,
+                 no_sandbox: bool = typer.Option(False, "--no-sandbox",
+                                                 help="Do not require the sandbox on workers."),
+                 wait: float = typer.Option(60, min=0, help="Seconds to wait for a first worker."),
+                 course: Path | None = CourseOpt):
+    """Before grading on a Dask cluster: can each worker grade? (bubblewrap, the same Python
+    packages and autograder code as this machine.) Exit status 1 if any cannot."""
+    from autograder.grading import cluster
+
+    address = scheduler or cluster.course_scheduler(_root(course))
+    if not address:
+        _fail("no scheduler: give --scheduler tcp://HOST:8786 or set c.Cluster.scheduler in "
+              "the course's nbgrader_config.py")
+    with cluster.connect(address) as client:
+        found = cluster.check_workers(client, sandboxed=not no_sandbox, wait=wait)
+    for worker, problems in found.items():
+        if problems:
+            _echo(f"{worker}: cannot grade", fg=typer.colors.RED)
+            for problem in problems:
+                _echo(f"  - {problem}")
+        else:
+            _echo(f"{worker}: ready")
+    lacking = sum(bool(p) for p in found.values())
+    if lacking:
+        _fail(f"{lacking} of {len(found)} worker(s) cannot grade; fix them or stop them first")
+    typer.echo(f"all {len(found)} worker(s) at {address} can grade")
 
 
 def _results(root: Path, db: str | None = None):
@@ -399,12 +435,15 @@ def report(course: Path | None = CourseOpt,
 def demo(dest: Path = typer.Option(Path("demo-course"), help="Working folder for the demo "
                                                              "(replaced if it is an earlier demo)."),
          workers: int | None = typer.Option(None, min=1, help="Parallel kernels (default: one "
-                                                               "per core).")):
+                                                               "per core)."),
+         scheduler: str | None = typer.Option(None, "--scheduler", metavar="tcp://HOST:8786",
+                                              help="Run the kernels on this Dask scheduler's "
+                                                   "workers (default: this machine).")):
     """Run everything on a synthetic class: release, grade, feedback, exports, report."""
     from autograder.demo import run_demo, summary
 
     try:
-        result = run_demo(dest.resolve(), workers=workers, log=_warn_lines)
+        result = run_demo(dest.resolve(), workers=workers, log=_warn_lines, scheduler=scheduler)
     except FileExistsError as exc:
         _fail(str(exc))
     typer.echo(summary(result))

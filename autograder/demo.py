@@ -41,6 +41,7 @@ class Demo:
     seconds: dict[str, float]
     sandboxed: bool
     files: dict[str, Path]
+    scheduler: str | None = None  # the Dask scheduler whose workers ran the kernels
 
 
 def copy_course(origin: Path, dest: Path) -> Path:
@@ -130,7 +131,8 @@ def turn_on_variants(course: Path, names: tuple[str, ...]) -> None:
                      f"c.Variants.assignments = {list(names)!r}\n")
 
 
-def run_demo(dest: Path, workers: int | None = None, log=print) -> Demo:
+def run_demo(dest: Path, workers: int | None = None, log=print,
+             scheduler: str | None = None) -> Demo:
     seconds = {}
     t = time.monotonic()
     course = fresh_course(dest)
@@ -138,7 +140,7 @@ def run_demo(dest: Path, workers: int | None = None, log=print) -> Demo:
     build_release(course)
     seconds["release"] = time.monotonic() - t
     roster = make_class(course)
-    reason = probe()
+    reason = None if scheduler else probe()  # on a cluster, the workers are checked instead
     if reason:
         log(f"WARNING: no sandbox here ({reason}).\n"
             "The demo grades its own synthetic notebooks WITHOUT a sandbox; results are marked "
@@ -146,7 +148,8 @@ def run_demo(dest: Path, workers: int | None = None, log=print) -> Demo:
     t = time.monotonic()
     # A progress bar on a terminal; piped, one plain line per graded submission on stderr.
     results = grade_class(course, workers=workers, sandbox=reason is None,
-                          limits=Limits(cell_seconds=10, notebook_seconds=90))
+                          limits=Limits(cell_seconds=10, notebook_seconds=90),
+                          scheduler=scheduler)
     seconds["grading"] = time.monotonic() - t
     t = time.monotonic()
     files = {"case data": course / "case" / "data", "release": course / "release",
@@ -161,7 +164,7 @@ def run_demo(dest: Path, workers: int | None = None, log=print) -> Demo:
     pd.DataFrame(roster).to_csv(roster_path, index=False)
     files["roster"] = roster_path
     seconds["outputs"] = time.monotonic() - t
-    return Demo(course, results, seconds, reason is None, files)
+    return Demo(course, results, seconds, reason is None, files, scheduler)
 
 
 def summary(demo: Demo) -> str:
@@ -184,5 +187,7 @@ def summary(demo: Demo) -> str:
     where = "\n".join(f"  {k:<10} {v}" for k, v in demo.files.items())
     took = ", ".join(f"{k} {v:.0f} s" for k, v in demo.seconds.items())
     sandbox = "sandboxed (bubblewrap)" if demo.sandboxed else "UNSANDBOXED"
+    if demo.scheduler:
+        sandbox += f" on the Dask workers of {demo.scheduler}"
     return (f"\n{table}\n\nGraded {len(demo.results)} submissions, {sandbox}; {took}.\n"
             f"Files in {demo.course}:\n{where}\n")

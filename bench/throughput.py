@@ -15,17 +15,28 @@ and the infinite loop (they measure the intake and the cell limit, not throughpu
 
 Each is reported as wall seconds per submission (with N workers that is the time per notebook
 divided by N), with the ratios stock/ours (goal >= 3 on 2 cores) and ours/floor (goal <= 1.15).
+
+    python bench/throughput.py --scheduler local|tcp://HOST:8786 [--workers 2]
+
+compares instead the two ways `grade_class` can run the same class on this machine: its local
+pool of N processes, and a Dask cluster (`local`: a `dask scheduler` and N one-thread `dask
+worker` processes started here for the run; or an address whose workers run on this machine).
+It reports the overhead per submission of going through Dask (goal < 10%).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import os
 import shutil
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -73,12 +84,67 @@ def run_stock(course: Path) -> float:
     return time.perf_counter() - t
 
 
-def run_ours(course: Path, workers: int, sandbox: bool) -> tuple[float, list[float]]:
+def run_ours(course: Path, workers: int, sandbox: bool, scheduler: str | None = None
+             ) -> tuple[float, list[float]]:
     reset(course)
     t = time.perf_counter()
     results = grade_class(course, workers=workers, sandbox=sandbox, force=True,
-                          limits=Limits(cell_seconds=60), log=lambda _: None)
+                          limits=Limits(cell_seconds=60), log=lambda _: None, scheduler=scheduler)
     return time.perf_counter() - t, [r.seconds for r in results]
+
+
+@contextlib.contextmanager
+def local_cluster(workers: int, folder: Path) -> Iterator[str]:
+    """A `dask scheduler` and `workers` one-thread `dask worker` processes on loopback."""
+    dask = str(Path(sys.executable).parent / "dask")
+    info = folder / "scheduler.json"
+    procs = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", "0",
+                               "--no-dashboard", "--scheduler-file", str(info)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    try:
+        while not info.is_file() or not info.read_text().strip():
+            time.sleep(0.2)
+        address = json.loads(info.read_text())["address"]
+        procs += [subprocess.Popen([dask, "worker", address, "--nthreads", "1", "--no-dashboard",
+                                    "--host", "127.0.0.1"], stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL) for _ in range(workers)]
+        from distributed import Client
+
+        with Client(address, timeout=30) as client:
+            client.wait_for_workers(workers, timeout=120)
+        yield address
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+            proc.wait(timeout=30)
+
+
+def cluster_main(args, sandbox: bool) -> None:
+    """Local pool against Dask, alternating which goes first, on the same class."""
+    walls: dict[str, list[float]] = {"local": [], "dask": []}
+    loads = [os.getloadavg()[0]]
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
+        course, n = make_course(Path(tmp) / "course", args.per_assignment)
+        address = (stack.enter_context(local_cluster(args.workers, Path(tmp)))
+                   if args.scheduler == "local" else args.scheduler)
+        for r in range(args.rounds):
+            for method in (["local", "dask"] if r % 2 == 0 else ["dask", "local"]):
+                total, _ = run_ours(course, args.workers, sandbox,
+                                    address if method == "dask" else None)
+                walls[method].append(total)
+                loads.append(os.getloadavg()[0])
+                print(f"round {r + 1}: {method:5s} {total:7.1f} s", flush=True)
+    per = {k: statistics.median(v) / n for k, v in walls.items()}
+    print(f"\n{n} submissions ({', '.join(ASSIGNMENTS)}) x {args.rounds} rounds; "
+          f"{args.workers} local processes against {args.workers} one-thread Dask workers "
+          f"({args.scheduler}); {'sandboxed' if sandbox else 'UNSANDBOXED'}; "
+          f"{os.cpu_count()} cores; 1-min load average {min(loads):.1f}-{max(loads):.1f}")
+    for k in ("local", "dask"):
+        print(f"{k:6s} {per[k]:6.2f} s/submission  (rounds: "
+              f"{', '.join(f'{w:.0f} s' for w in walls[k])})")
+    print(f"dask/local  {per['dask'] / per['local']:5.3f}x  overhead per submission "
+          f"{per['dask'] - per['local']:+.2f} s ({(per['dask'] / per['local'] - 1) * 100:+.1f}%; "
+          "goal < 10%)")
 
 
 def bare_one(path: Path, release: Path) -> float:
@@ -113,8 +179,11 @@ def main() -> None:
     parser.add_argument("--per-assignment", type=int, default=0)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--scheduler", help="local, or tcp://HOST:8786: local pool against Dask")
     args = parser.parse_args()
     sandbox = probe() is None
+    if args.scheduler:
+        return cluster_main(args, sandbox)
     fonts.font_cache()  # built once here; the forked workers inherit it (warm for the floor)
     walls: dict[str, list[float]] = {"floor": [], "stock": [], "ours": []}
     each: dict[str, list[float]] = {"floor": [], "ours": []}

@@ -910,3 +910,34 @@ def test_every_runbook_command_runs(tmp_path, text):
         rows = list(csv.reader(fh))
     assert rows[0][-1] == "vtdf (4711)" and rows[1][0] == "Points Possible"
     assert any(r[0] == "Lovelace, Ada" and r[1] == "10234" for r in rows[2:])
+
+
+def _scaling_up(text: str) -> str:
+    return text[text.index("## Scaling up"):text.index("## Troubleshooting")]
+
+
+def test_the_cluster_commands_of_the_runbook_use_real_options(text):
+    """Does every `autograder` and `dask` command in "Scaling up" use options those commands
+    have (the cluster commands sit in ```text blocks: a test cannot run a Slurm cluster)?"""
+    from typer.testing import CliRunner
+
+    from autograder.cli import app
+
+    lines = [ln.strip() for block in re.findall(r"^```\w*\n(.*?)^```", _scaling_up(text),
+                                                 flags=re.M | re.S)
+             for ln in block.splitlines() if re.match(r"\s*(autograder|dask) ", ln)]
+    assert sum(ln.startswith("autograder grade --scheduler") for ln in lines) >= 3
+    assert sum(ln.startswith("autograder worker-check") for ln in lines) >= 3
+    dask = str(Path(sys.executable).parent / "dask")
+    helps: dict[str, str] = {}
+    for line in lines:
+        words = line.rstrip(" &").split()
+        verb = tuple(words[:2])
+        if verb not in helps:
+            helps[verb] = (CliRunner().invoke(app, [words[1], "--help"], terminal_width=200).output
+                           if words[0] == "autograder" else
+                           subprocess.run([dask, words[1], "--help"], capture_output=True,
+                                          text=True).stdout)
+        for option in (w for w in words if w.startswith("--")):
+            assert re.search(re.escape(option) + r"(?![\w-])", helps[verb]), \
+                f"{line}: {option} is not an option of {' '.join(verb)}"

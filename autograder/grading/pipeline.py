@@ -13,6 +13,7 @@ edited, fails the check and the submission is simply graded again.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import hmac
@@ -21,7 +22,7 @@ import os
 import secrets
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -32,7 +33,7 @@ from tqdm import tqdm
 
 from autograder import variants
 from autograder.assignments import get
-from autograder.grading import fonts, gradebook, intake, late
+from autograder.grading import cluster, fonts, gradebook, intake, late
 from autograder.grading.results import FAILED, NOT_GRADED, SubmissionResult, from_dict
 from autograder.grading.sandbox import Limits, SandboxUnavailable, claim_slot, die_with_parent, probe
 from autograder.grading.worker import Job, grade, whole
@@ -204,13 +205,31 @@ def _store(course: Path, gb: Gradebook, job: Job, result: SubmissionResult, grad
     write_ledger(course, job, result)
 
 
+def _local(jobs: list[Job], limits: Limits, sandbox: bool, workers: int
+           ) -> Iterator[tuple[Job, tuple | BaseException]]:
+    """(job, (result, executed notebook) or the exception that stopped it), as each finishes,
+    from a pool of processes on this machine."""
+    fonts.font_cache()  # built once here; the forked workers inherit it
+    with ProcessPoolExecutor(workers, initializer=die_with_parent) as pool:
+        futures = {pool.submit(_grade_job, job, limits, sandbox): job for job in jobs}
+        for future in as_completed(futures):
+            try:
+                yield futures[future], future.result()
+            except Exception as exc:
+                yield futures[future], exc
+
+
 def grade_class(course: Path, assignments: list[str] | None = None,
                 students: list[str] | None = None, *, force: bool = False,
                 workers: int | None = None, sandbox: bool = True, limits: Limits = Limits(),
                 db: str | None = None, log: Callable[[str], None] | None = None,
-                ) -> list[SubmissionResult]:
-    """Grade what needs grading; return the results of every submission (new and kept)."""
-    if sandbox:
+                scheduler: str | None = None) -> list[SubmissionResult]:
+    """Grade what needs grading; return the results of every submission (new and kept).
+
+    `scheduler` (or the course's c.Cluster.scheduler): run the sandboxed executions on that
+    Dask cluster's workers; everything else happens here, as without it."""
+    scheduler = scheduler or cluster.course_scheduler(course)
+    if sandbox and not scheduler:
         reason = probe()
         if reason:
             raise SandboxUnavailable(reason)
@@ -220,28 +239,38 @@ def grade_class(course: Path, assignments: list[str] | None = None,
         results = list(work.done)
         if not work.todo:
             return results
-        workers = max(1, min(workers or os.cpu_count() or 1, len(work.todo)))
-        bar = tqdm(total=len(work.todo), unit="submission", disable=not sys.stderr.isatty(),
-                   desc="grading")
         url, course_id = gradebook.course_gradebook(course)
         plugin = late.course_plugin(course)  # a misspelt late policy fails before any kernel runs
-        fonts.font_cache()  # built once here; the forked workers inherit it
-        with ProcessPoolExecutor(workers, initializer=die_with_parent) as pool, \
-                gradebook.opened(db or url, course_id) as gb:
-            futures = {pool.submit(_grade_job, job, limits, sandbox): job for job in work.todo}
-            for n, future in enumerate(as_completed(futures), start=1):
-                job = futures[future]
-                try:
-                    result, graded = future.result()
-                except Exception as exc:  # one bad submission never stops the batch
-                    result, graded = _crashed(job, exc, sandbox), None
-                _store(course, gb, job, result, graded, plugin)
-                results.append(result)
-                score = "—" if result.score is None else f"{result.score:g}"
-                if bar.disable:
-                    log(f"[{n}/{len(work.todo)}] {job.assignment}/{printable(job.student)}: "
-                        f"{result.status} "
-                        f"{score}/{result.max_score:g} ({result.seconds:.1f} s)")
-                bar.update()
-        bar.close()
+        with contextlib.ExitStack() as stack:
+            if scheduler:
+                client = stack.enter_context(cluster.ready_client(scheduler, sandbox))
+                outcomes = cluster.graded(client, scheduler, work.todo, limits, sandbox)
+            else:
+                n = max(1, min(workers or os.cpu_count() or 1, len(work.todo)))
+                outcomes = _local(work.todo, limits, sandbox, n)
+            gb = stack.enter_context(gradebook.opened(db or url, course_id))
+            results += _store_all(course, gb, work.todo, outcomes, sandbox, plugin, log)
+    return results
+
+
+def _store_all(course: Path, gb: Gradebook, todo: list[Job],
+               outcomes: Iterator[tuple[Job, tuple | BaseException]], sandbox: bool, plugin,
+               log: Callable[[str], None]) -> list[SubmissionResult]:
+    """Store each outcome as it comes (one writer: this process), with progress."""
+    results = []
+    bar = tqdm(total=len(todo), unit="submission", disable=not sys.stderr.isatty(),
+               desc="grading")
+    for n, (job, outcome) in enumerate(outcomes, start=1):
+        if isinstance(outcome, BaseException):  # one bad submission never stops the batch
+            result, graded = _crashed(job, outcome, sandbox), None
+        else:
+            result, graded = outcome
+        _store(course, gb, job, result, graded, plugin)
+        results.append(result)
+        score = "—" if result.score is None else f"{result.score:g}"
+        if bar.disable:
+            log(f"[{n}/{len(todo)}] {job.assignment}/{printable(job.student)}: {result.status} "
+                f"{score}/{result.max_score:g} ({result.seconds:.1f} s)")
+        bar.update()
+    bar.close()
     return results

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 import time
+from collections.abc import Generator
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
@@ -14,8 +14,7 @@ from nbformat import NotebookNode
 
 from autograder import notebooks
 from autograder.assignments import get
-from autograder.grading import fonts
-from autograder.grading.execute import Execution, execute
+from autograder.grading.execute import Execution
 from autograder.grading.prepare import ROLE, InvalidNotebook, Prepared, load_submission, prepare
 from autograder.grading.results import (
     FAILED,
@@ -26,7 +25,8 @@ from autograder.grading.results import (
     ItemResult,
     SubmissionResult,
 )
-from autograder.grading.sandbox import Limits, claim_slot, slot_uid
+from autograder.grading.run_task import RunTask, run_task
+from autograder.grading.sandbox import Limits
 from autograder.grading.sanitize import clean_notebook
 from autograder.grading.variant_grading import claimed_code, held, recognised
 from autograder.grading.verdict import grader_failure, judge
@@ -75,27 +75,20 @@ def whole(job: Job, status: str, reason: str, sandboxed: bool) -> SubmissionResu
 RETRY_FACTOR = 3  # the one retry after a failure that was not the student's gets 3x the time
 
 
-def _execute(job: Job, prepared: Prepared, limits: Limits, sandboxed: bool,
-             slot: int | None) -> Execution:
-    """One run of the prepared notebook in a fresh scratch folder."""
-    a = get(job.assignment)
-    base = Path(tempfile.mkdtemp(prefix="paradox-grade-"))
-    try:
-        work = base / "work"
-        release = job.course / "release" / a.name
-        shutil.copytree(release, work, ignore=shutil.ignore_patterns(a.notebook, "__pycache__"))
-        # The grader's own checks (and variant draw), whatever the release or the student holds.
-        for name, module in helpers(a.variants).items():
-            shutil.copyfile(module, work / name)
-        fonts.seed(work)  # matplotlib's font cache, warm: no kernel rebuilds it
-        for _attempt in range(2):  # a kernel that fails to start gets one more try
-            run = execute(nbformat.from_dict(prepared.nb), base, work, limits, sandboxed=sandboxed,
-                          uid=slot_uid(claim_slot() if slot is None else slot) if sandboxed else None)
-            if not run.start_error:
-                break
-    finally:
-        shutil.rmtree(base, ignore_errors=True)
-    return run
+def given_files(course: Path, assignment: str) -> tuple[tuple[str, bytes], ...]:
+    """What a kernel's folder starts with: the release's files (not the notebook) and the
+    grader's own checks (and variant draw), whatever the release or the student holds."""
+    a = get(assignment)
+    release = course / "release" / a.name
+    files = {p.relative_to(release).as_posix(): p.read_bytes() for p in sorted(release.rglob("*"))
+             if p.is_file() and p.name != a.notebook and "__pycache__" not in p.parts}
+    files.update({name: module.read_bytes() for name, module in helpers(a.variants).items()})
+    return tuple(sorted(files.items()))
+
+
+def _runs(job: Job, prepared: Prepared, limits: Limits, sandboxed: bool) -> RunTask:
+    return RunTask(nbformat.writes(prepared.nb), given_files(job.course, job.assignment), limits,
+                   sandboxed)
 
 
 def _not_theirs(run: Execution) -> str | None:
@@ -141,9 +134,11 @@ def _variant_checked(job: Job, submitted: NotebookNode, items: list[ItemResult]
     return recognised(job.course, job.assignment, job.student, items, issued)
 
 
-def grade(job: Job, limits: Limits, *, sandboxed: bool, slot: int | None = None
-          ) -> tuple[SubmissionResult, NotebookNode | None]:
-    """The result, and the executed notebook (grader's cells removed) for autograded/.
+def grading(job: Job, limits: Limits, *, sandboxed: bool
+            ) -> Generator[RunTask, Execution, tuple[SubmissionResult, NotebookNode | None]]:
+    """Grade one submission: yields each run it needs (a `RunTask`, which carries no key and
+    no source), is sent back its `Execution`, and returns the result and the executed notebook
+    (grader's cells removed) for autograded/. Whoever drives it decides where runs happen.
 
     A run that failed for a reason not the student's doing (a given cell timed out on a busy
     machine, the kernel died) is run once more with RETRY_FACTOR times the limits; if it fails
@@ -156,14 +151,14 @@ def grade(job: Job, limits: Limits, *, sandboxed: bool, slot: int | None = None
     except (InvalidNotebook, OSError) as exc:
         return whole(job, INVALID_NOTEBOOK, str(exc), sandboxed), None
     prepared = _prepare(job, submitted, source)
-    run = _execute(job, prepared, limits, sandboxed, slot)
+    run = yield _runs(job, prepared, limits, sandboxed)
     note = ""
     failure = _not_theirs(run)
     if failure:
         longer = replace(limits, cell_seconds=limits.cell_seconds * RETRY_FACTOR,
                          notebook_seconds=limits.notebook_seconds * RETRY_FACTOR)
         prepared = _prepare(job, submitted, source)  # a fresh nonce for the fresh run
-        run = _execute(job, prepared, longer, sandboxed, slot)
+        run = yield _runs(job, prepared, longer, sandboxed)
         note, failure = f"graded on a second run ({failure} on the first)", _not_theirs(run)
     items = judge(a, prepared, run, key, inputs, sandboxed=sandboxed)
     if failure:
@@ -184,3 +179,15 @@ def grade(job: Job, limits: Limits, *, sandboxed: bool, slot: int | None = None
         cell.metadata.pop(ROLE, None)
     # Instructors open this in formgrader: no student HTML/JS may run in their browser.
     return result, clean_notebook(graded)
+
+
+def grade(job: Job, limits: Limits, *, sandboxed: bool, slot: int | None = None
+          ) -> tuple[SubmissionResult, NotebookNode | None]:
+    """`grading`, its runs made here, in this process (sandbox slot `slot`)."""
+    steps = grading(job, limits, sandboxed=sandboxed)
+    try:
+        task = next(steps)
+        while True:
+            task = steps.send(run_task(task, slot))
+    except StopIteration as done:
+        return done.value
