@@ -160,7 +160,7 @@ BASE = [
         "normalized = Anything()"), "wrong", OWN),  # and the later cells that use it fail
 ]
 
-# Second round (issue 14), one list per class of attack; each case is graded beside a correct twin.
+# Second round (issue 14), one list per class of attack.
 # False credit: cells moved, retyped or added to reach the hidden tests; non-finite values;
 # forged ledgers; follow-through values from the wrong earlier answers.
 BVB = ASSIGNMENTS["build_vs_buy"]
@@ -319,9 +319,23 @@ EXHAUSTION: list[Hostile] = [
 
 HOSTILE = BASE + FALSE_CREDIT + INJECTION + EXHAUSTION
 
+# The cases that could reach a neighbour: through the machine (time, memory, processes, disk,
+# output), the files around the kernel, the ledgers, or the instructor's pages. Each is graded
+# beside a correct twin, named so it sorts right after its case (the batch grades in order, two
+# at a time). A case judged on its own notebook alone (an edited cell, a patched check, a file
+# that is not a notebook) cannot touch another kernel, and 27 more identical twins told nothing.
+TWINNED = ("infinite-loop", "long-sleep", "memory-bomb", "fork-bomb", "huge-output", "sys-exit",
+           "os-exit-kills-kernel", "reads-source-and-gradebook", "writes-outside-its-folder",
+           "forged-result-ledger", "script-in-output", *(c.name for c in EXHAUSTION))
+WITH_TWIN = [c for c in HOSTILE if c.name in TWINNED]
+
+
+def twin_of(name: str) -> str:
+    return f"{name}-twin"
+
 
 def submit_hostile(course: Path, cases, port: int = 9, twins: bool = False) -> None:
-    """Submit each case as a student named after it (and a correct twin beside it), with the
+    """Submit each case as a student named after it (and, if TWINNED, a correct twin), with the
     placeholders in its code filled: the course path, the package path, a loopback port."""
     good = {name: solved(course, name) for name in {c.assignment for c in cases}}
     fill = {"course": str(course), "package": str(Path(autograder.__file__).parent),
@@ -335,8 +349,8 @@ def submit_hostile(course: Path, cases, port: int = 9, twins: bool = False) -> N
         submit(course, case.name, case.assignment, made)
         if case.plant:
             case.plant(course, case.name)
-        if twins:
-            submit(course, f"twin-{case.name}", case.assignment, good[case.assignment])
+        if twins and case.name in TWINNED:
+            submit(course, twin_of(case.name), case.assignment, good[case.assignment])
 
 
 # -- Intake (issue 14, items 6, 7 and 10) ----------------------------------------------------------

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 from conftest import seconds
-from hostile import EXHAUSTION, FULL
+from hostile import EXHAUSTION, FULL, twin_of
 from test_untrusted import autograded
 
 from autograder.grading.sandbox import Limits, claim_slot, slot_uid
@@ -34,7 +34,7 @@ def test_exhaustion_case_gets_its_status_and_its_twin_full_marks(graded, case):
     q1 = next(i for i in results[case.name].items if i.item == "q1_normalized")
     assert q1.status == case.q1, q1.message
     assert autograded(results[case.name]) == case.score
-    assert autograded(results[f"twin-{case.name}"]) == FULL
+    assert autograded(results[twin_of(case.name)]) == FULL
     stored = course / "autograded" / case.name / "vtdf" / "vtdf.ipynb"
     assert stored.stat().st_size < 4 * 2**20  # the spam cases reach 200 MB uncounted
 

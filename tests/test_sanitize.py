@@ -12,7 +12,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from conftest import seconds
-from hostile import FULL, INJECTION, PNG_DOT, XSS_MARKDOWN
+from hostile import FULL, INJECTION, PNG_DOT, XSS_MARKDOWN, twin_of
 from nbconvert import HTMLExporter
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 from traitlets.config import Config
@@ -128,7 +128,7 @@ def test_formgrader_page_of_a_graded_notebook_runs_nothing_of_the_student(graded
     course, results = graded
     nb = _graded_nb(course, case.name)
     nbformat.validate(nb)
-    twin = Page(formgrader_html(_graded_nb(course, "twin-script-in-output"), course))
+    twin = Page(formgrader_html(_graded_nb(course, twin_of("script-in-output")), course))
     assert_inert(Page(formgrader_html(nb, course)), twin)
 
 
@@ -137,7 +137,7 @@ def test_formgrader_page_of_a_graded_notebook_runs_nothing_of_the_student(graded
 def test_feedback_pages_run_nothing_of_the_student(graded):
     """Does `nbgrader generate_feedback` (the real command) write inert pages?"""
     course, _ = graded
-    twin = Page(feedback_html(course, "twin-script-in-output"))
+    twin = Page(feedback_html(course, twin_of("script-in-output")))
     for case in INJECTION:
         assert_inert(Page(feedback_html(course, case.name)), twin)
 
@@ -152,8 +152,8 @@ def test_injections_keep_their_marks_and_the_twin_keeps_its_outputs(graded):
         result = results[case.name]
         assert result.score == case.score == FULL
         assert next(i.status for i in result.items if i.item == case.item) == case.q1
-    assert results["twin-script-in-output"].score == FULL
-    twin = _graded_nb(course, "twin-script-in-output")
+    assert results[twin_of("script-in-output")].score == FULL
+    twin = _graded_nb(course, twin_of("script-in-output"))
     kinds = [m for c in twin.cells if c.cell_type == "code" for o in c.outputs for m in o.get("data", {})]
     assert "text/html" in kinds and "text/plain" in kinds
     assert clean_notebook(twin) == twin  # stable: a second pass changes nothing

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import released
-from hostile import FULL, HOSTILE
+from hostile import FULL, HOSTILE, TWINNED, WITH_TWIN, twin_of
 from hostile_batch import LIMITS
 from nbgrader.api import Gradebook
 
@@ -90,11 +90,16 @@ def test_hostile_submission_gets_its_expected_status_and_score(batch, case):
         assert q1.score is None, "an item that was not the student's doing must not be a zero"
 
 
-@pytest.mark.parametrize("case", HOSTILE, ids=[c.name for c in HOSTILE])
+def test_every_twinned_case_exists():
+    assert len(WITH_TWIN) == len(TWINNED)
+
+
+@pytest.mark.parametrize("case", WITH_TWIN, ids=[c.name for c in WITH_TWIN])
 def test_correct_twin_is_unaffected(batch, case):
-    """Does the correct submission graded in the same batch keep its full marks?"""
+    """Does the correct submission graded right after it, in the same batch, keep its full
+    marks?"""
     _, results, _ = batch
-    twin = results[f"twin-{case.name}"]
+    twin = results[twin_of(case.name)]
     assert autograded(twin) == ASSIGNMENTS[case.assignment].autograded_points
     assert all(i.status in (GRADED, "needs manual grade") for i in twin.items)
 

@@ -71,7 +71,12 @@ def _versions() -> dict[str, str]:
 
 
 def machine_report(sandboxed: bool = True) -> dict:
-    """What this machine would grade with (run on each worker by `check_workers`)."""
+    """What this machine would grade with (run on each worker by `check_workers`, which also
+    warms the worker: its matplotlib font cache is built here, not in the first run)."""
+    from autograder.grading import fonts
+
+    if sandboxed:
+        fonts.font_cache()
     return {"host": platform.node(), "python": platform.python_version(),
             "versions": _versions(), "code": _code_digest(), "root": os.geteuid() == 0,
             "cores": os.cpu_count(),
