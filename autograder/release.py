@@ -16,7 +16,7 @@ from pathlib import Path
 from autograder import data, notebooks, rubrics
 from autograder.assignments import ASSIGNMENTS, get
 from autograder.kernel_checks import CODE_STUB
-from autograder.nbgrader_run import nbgrader
+from autograder.nbgrader_run import generate_assignment
 from autograder.paths import GUIDE, course_root, helpers
 from autograder.spec import Assignment
 
@@ -82,10 +82,9 @@ def sync_source(root: Path, assignment: Assignment) -> bool:
 
 
 def generate(root: Path, assignment: Assignment) -> None:
-    """Real `nbgrader generate_assignment`, run in the course folder so it reads its config."""
+    """Real `nbgrader generate_assignment`, from the course folder so it reads its config."""
     try:
-        nbgrader("generate_assignment", assignment.name, "--force", "--create",
-                 "--log-level=WARN", cwd=root)
+        generate_assignment(root, assignment.name)
     except RuntimeError as exc:
         raise ReleaseError(str(exc)) from exc
 

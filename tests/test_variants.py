@@ -69,7 +69,9 @@ def test_issued_variants_keep_conclusions_and_move_numbers(name, tmp_path, capsy
     numeric = variants.numeric_checks(assignment)
     assert numeric, "no numeric answer to move"
     attempts = []
-    for student in STUDENTS:
+    # scenarios' key runs three Dirichlet simulations a variant (0.36 s): 80 ids there, 200 here.
+    students = STUDENTS if name == "build_vs_buy" else STUDENTS[:80]
+    for student in students:
         variant = variants.issue(SECRET, student, name, published_dir)
         attempts.append(variant.attempt)
         folder = variants.write_variant(published_dir, tmp_path / student, name, variant.code)
@@ -80,7 +82,7 @@ def test_issued_variants_keep_conclusions_and_move_numbers(name, tmp_path, capsy
             got, was = (rounded(plain(x[check.variable])) for x in (mine, base))
             assert not matches(got, was, tolerance(check.tolerance)), (student, check.id)
     with capsys.disabled():
-        print(f"\n{name}: {len(STUDENTS)} students, issuance attempts max {max(attempts)}, "
+        print(f"\n{name}: {len(students)} students, issuance attempts max {max(attempts)}, "
               f"mean {statistics.mean(attempts):.2f} (attempt 0 = first code)")
     assert max(attempts) < variants.MAX_ATTEMPTS
 
