@@ -21,7 +21,8 @@ import os
 import secrets
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -104,6 +105,17 @@ def variant_code(secret: bytes, assignment: str, student_id: str, attempt: int =
     message = f"{assignment}:{student_id}:{attempt}".encode()
     digest = hmac.new(secret, message, hashlib.sha256).digest()
     return base64.b32encode(digest).decode()[:CODE_LENGTH]
+
+
+@contextmanager
+def variant_data(data_dir: Path, assignment_name: str, code: str) -> Iterator[Path]:
+    """The folder of the variant `code`'s data files (written to a temporary folder, removed
+    afterwards); for "" (no variant), `data_dir` itself."""
+    if not code:
+        yield Path(data_dir)
+        return
+    with tempfile.TemporaryDirectory(prefix="paradox-variant-") as tmp:
+        yield write_variant(data_dir, Path(tmp), assignment_name, code)
 
 
 def write_variant(data_dir: Path, out_dir: Path, assignment_name: str, code: str) -> Path:
@@ -253,8 +265,7 @@ def check_variant(assignment_name: str, data_dir: Path, code: str) -> list[str]:
     """`problems` of the variant `code` against the published data in `data_dir`: first
     without the COSTLY answers, which most rejected variants never need, then in full."""
     assignment = get(assignment_name)
-    with tempfile.TemporaryDirectory(prefix="variant-") as tmp:
-        folder = write_variant(data_dir, Path(tmp), assignment_name, code)
+    with variant_data(data_dir, assignment_name, code) as folder:
         for skip in (COSTLY.get(assignment_name, ()), ()):
             try:
                 mine = assess(assignment, folder, skip)

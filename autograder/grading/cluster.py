@@ -75,12 +75,12 @@ def machine_report(sandboxed: bool = True) -> dict:
     warms the worker: its matplotlib font cache is built here, not in the first run)."""
     from autograder.grading import fonts
 
-    if sandboxed:
+    sandbox = probe() if sandboxed else None
+    if sandboxed and not sandbox:
         fonts.font_cache()
     return {"host": platform.node(), "python": platform.python_version(),
             "versions": _versions(), "code": _code_digest(), "root": os.geteuid() == 0,
-            "cores": os.cpu_count(),
-            "sandbox": probe() if sandboxed else None}
+            "cores": os.cpu_count(), "sandbox": sandbox}
 
 
 def problems_of(head: dict, worker: dict) -> list[str]:

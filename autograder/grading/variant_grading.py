@@ -12,7 +12,6 @@ else's key, silently or otherwise.
 from __future__ import annotations
 
 import ast
-import tempfile
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
@@ -62,12 +61,10 @@ def claimed_code(nb: NotebookNode) -> str:
 def variant_answers(course: Path, assignment: str, code: str) -> dict[str, Any]:
     """{check id: expected value} of the valued checks on the variant `code` ("" = published):
     the solve alone, without the catalogue of mistakes, to recognise answers from other variants."""
-    from autograder.variants import write_variant
+    from autograder.variants import variant_data
 
     a = get(assignment)
-    with tempfile.TemporaryDirectory(prefix="paradox-variant-") as tmp:
-        folder = (course / "case" / "data" if not code
-                  else write_variant(course / "case" / "data", Path(tmp), assignment, code))
+    with variant_data(course / "case" / "data", assignment, code) as folder:
         answers = a.solve(a.load(folder), {})
     return {c.id: rounded(plain(answers[c.variable])) for c in a.checks
             if c.hidden and c.derived is None and answers.get(c.variable) is not None}

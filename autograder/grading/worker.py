@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 import time
 from collections.abc import Generator
 from dataclasses import dataclass, replace
@@ -31,7 +30,7 @@ from autograder.grading.sanitize import clean_notebook
 from autograder.grading.variant_grading import claimed_code, held, recognised
 from autograder.grading.verdict import grader_failure, judge
 from autograder.paths import helpers
-from autograder.variants import write_variant
+from autograder.variants import variant_data
 
 
 @dataclass(frozen=True)
@@ -54,12 +53,8 @@ def _key(course: Path, assignment: str, code: str = ""):
     """The key, inputs and source notebook; the key and inputs of the variant `code` if given."""
     a = get(assignment)
     source = notebooks.read(course / "source" / a.name / a.notebook)
-    if not code:
-        folder = course / "case" / "data"
-        return a.key(folder), a.inputs(folder), source
-    with tempfile.TemporaryDirectory(prefix="paradox-variant-") as tmp:
-        folder = write_variant(course / "case" / "data", Path(tmp), assignment, code)
-        return a.key(folder, strict=False), a.inputs(folder), source
+    with variant_data(course / "case" / "data", assignment, code) as folder:
+        return a.key(folder, strict=not code), a.inputs(folder), source
 
 
 def whole(job: Job, status: str, reason: str, sandboxed: bool) -> SubmissionResult:
