@@ -126,3 +126,24 @@ def test_the_errors_reported_in_one_line_are_real_exception_classes():
         found = getattr(importlib.import_module(module), cls)
         assert isinstance(found, type) and issubclass(found, Exception), name
         assert cli._is(found("x"), name)
+
+
+def test_a_wrong_scheduler_is_one_line_and_grades_nothing(course):
+    """Is a missing or malformed Dask scheduler address one line naming it, before anything is
+    graded (no ledger), and is a malformed c.Cluster.scheduler named with its file?"""
+    done = cli(course, "worker-check")
+    assert done.returncode == 1 and "no scheduler: give --scheduler" in one_line_error(done)
+    submit(course, "alice", "vtdf", blank(course, "vtdf"))
+    for verb, address, why in (("worker-check", "nonsense", "Invalid url scheme"),
+                               ("worker-check", "tcp://head", "missing port"),
+                               ("grade", "tcp://head:87x6", "invalid literal")):
+        done = cli(course, verb, "--scheduler", address)
+        said = one_line_error(done)
+        assert done.returncode == 1 and f"{address!r} is not a Dask scheduler address" in said
+        assert why in said
+    assert not (course / ".paradox" / "ledgers").exists()
+    with open(course / "nbgrader_config.py", "a") as config:
+        config.write("\nc.Cluster.scheduler = 8786\n")
+    done = cli(course, "grade")
+    assert done.returncode == 1
+    assert "nbgrader_config.py: c.Cluster.scheduler must be a scheduler address" in one_line_error(done)

@@ -18,14 +18,14 @@ from collections.abc import Generator, Iterator
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
-
-import nbformat
+from typing import TYPE_CHECKING, Any
 
 import autograder
-from autograder.grading.run_task import RunTask, run_remote
 from autograder.grading.sandbox import Limits, SandboxUnavailable, probe
-from autograder.grading.worker import Job, grading
+
+if TYPE_CHECKING:  # imported where used: `worker-check` need not load nbgrader and nbclient
+    from autograder.grading.run_task import RunTask
+    from autograder.grading.worker import Job
 
 # What a worker must share with this machine for a run to come out the same: the kernel's
 # packages (student code runs on them), and the grader's own code.
@@ -101,9 +101,24 @@ def problems_of(head: dict, worker: dict) -> list[str]:
     return found
 
 
+def checked_address(address: str) -> str:
+    """`address` if Dask can read it as a scheduler's address, else ClusterError saying so."""
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    try:
+        scheme, location = parse_address(address, strict=True)
+        if scheme in ("tcp", "tls"):
+            parse_host_port(location)
+    except ValueError as exc:
+        raise ClusterError(f"{address!r} is not a Dask scheduler address ({exc}); give one "
+                           "such as tcp://head.example.edu:8786") from None
+    return address
+
+
 def connect(address: str):
     from distributed import Client
 
+    checked_address(address)
     try:
         return Client(address, timeout=CONNECT_SECONDS, set_as_default=False)
     except (OSError, TimeoutError) as exc:
@@ -171,8 +186,12 @@ def _graded(client, jobs: list[Job], limits: Limits, sandboxed: bool
             ) -> Generator[tuple[Job, tuple | BaseException], None, None]:
     """At most about twice as many runs as the cluster has threads are in flight, so the
     prepared notebooks waiting here stay few however large the class."""
+    import nbformat
     from distributed import as_completed
     from distributed.client import FutureCancelledError
+
+    from autograder.grading.run_task import run_remote
+    from autograder.grading.worker import grading
 
     queue, done = list(reversed(jobs)), as_completed(loop=client.loop)
     steps: dict[Job, Generator[RunTask, Any, Any]] = {}

@@ -229,6 +229,8 @@ def grade_class(course: Path, assignments: list[str] | None = None,
     `scheduler` (or the course's c.Cluster.scheduler): run the sandboxed executions on that
     Dask cluster's workers; everything else happens here, as without it."""
     scheduler = scheduler or cluster.course_scheduler(course)
+    if scheduler:
+        cluster.checked_address(scheduler)  # a typo is reported before anything else runs
     if sandbox and not scheduler:
         reason = probe()
         if reason:
