@@ -28,10 +28,11 @@ def put_alembic_on_path() -> None:
     os.environ["PATH"] = _with_bin_dir(os.environ.get("PATH", ""))
 
 
-def nbgrader(*args: str, cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
+def nbgrader(*args: str, cwd: Path, check: bool = True,
+             extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """`nbgrader <args>` in the course folder `cwd`, so it reads that folder's config."""
-    done = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=cwd, env=env(),
-                          capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=cwd,
+                          env={**env(), **(extra_env or {})}, capture_output=True, text=True)
     if check and done.returncode != 0:
         raise RuntimeError(f"nbgrader {' '.join(args)} failed in {cwd}:\n{done.stdout}{done.stderr}")
     return done
