@@ -101,6 +101,13 @@ def claim_slot(limit: int = 512) -> int:
         return 0  # not root: kernels run under the caller's own uid and nothing is reaped
     if _claimed is not None and _claimed[2] == os.getpid():
         return _claimed[0]
+    slot, handle = _lock_free_slot(limit)
+    _claimed = (slot, handle, os.getpid())
+    return slot
+
+
+def _lock_free_slot(limit: int):
+    """The first slot whose lock file this call could lock, and the open lock file."""
     import fcntl
 
     SLOTS.mkdir(mode=0o755, exist_ok=True)
@@ -111,8 +118,7 @@ def claim_slot(limit: int = 512) -> int:
         except BlockingIOError:
             handle.close()
             continue
-        _claimed = (slot, handle, os.getpid())
-        return slot
+        return slot, handle
     raise SandboxUnavailable(f"all {limit} sandbox slots in {SLOTS} are in use")
 
 
@@ -124,22 +130,11 @@ def task_slot(limit: int = 512) -> Iterator[int]:
     if os.geteuid() != 0:
         yield 0
         return
-    import fcntl
-
-    SLOTS.mkdir(mode=0o755, exist_ok=True)
-    for slot in range(limit):
-        handle = open(SLOTS / f"{slot}.lock", "a+")
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.close()
-            continue
-        try:
-            yield slot
-        finally:
-            handle.close()
-        return
-    raise SandboxUnavailable(f"all {limit} sandbox slots in {SLOTS} are in use")
+    slot, handle = _lock_free_slot(limit)
+    try:
+        yield slot
+    finally:
+        handle.close()
 
 
 def die_with_parent() -> None:
