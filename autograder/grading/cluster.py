@@ -156,7 +156,7 @@ def ready_client(address: str, sandboxed: bool):
     return client
 
 
-def _lost(address: str, exc: BaseException) -> ClusterError:
+def _lost(client, address: str, exc: BaseException) -> ClusterError:
     return ClusterError(f"lost the Dask scheduler at {address} ({exc.__class__.__name__}: "
                         f"{exc}); every submission graded so far is stored and kept: start the "
                         "scheduler again and rerun the same `autograder grade` to resume")
@@ -178,7 +178,7 @@ def graded(client, address: str, jobs: list[Job], limits: Limits, sandboxed: boo
             return
         except (FutureCancelledError, OSError, TimeoutError) as exc:
             outcomes.close()
-            raise _lost(address, exc) from None
+            raise _lost(client, address, exc) from None
         yield outcome
 
 
@@ -186,11 +186,12 @@ def _graded(client, jobs: list[Job], limits: Limits, sandboxed: bool
             ) -> Generator[tuple[Job, tuple | BaseException], None, None]:
     """At most about twice as many runs as the cluster has threads are in flight, so the
     prepared notebooks waiting here stay few however large the class."""
+    import nbformat
     from distributed import as_completed
     from distributed.client import FutureCancelledError
 
     from autograder.grading.run_task import run_remote
-    from autograder.grading.worker import as_text, grading
+    from autograder.grading.worker import grading
 
     queue, done = list(reversed(jobs)), as_completed(loop=client.loop)
     steps: dict[Job, Generator[RunTask, Any, Any]] = {}
@@ -202,7 +203,8 @@ def _graded(client, jobs: list[Job], limits: Limits, sandboxed: bool
             task: RunTask = next(gen) if run is None else gen.send(run)
         except StopIteration as finished:
             steps.pop(job, None)
-            return as_text(finished.value)
+            result, nb = finished.value
+            return result, (nbformat.writes(nb) if nb is not None else None)
         except Exception as exc:  # judging failed on this submission: it alone is affected
             steps.pop(job, None)
             return exc

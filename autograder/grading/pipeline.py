@@ -27,6 +27,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+import nbformat
 from nbgrader.api import Gradebook
 from tqdm import tqdm
 
@@ -35,7 +36,7 @@ from autograder.assignments import get
 from autograder.grading import cluster, fonts, gradebook, intake, late
 from autograder.grading.results import FAILED, NOT_GRADED, SubmissionResult, from_dict
 from autograder.grading.sandbox import Limits, SandboxUnavailable, claim_slot, die_with_parent, probe
-from autograder.grading.worker import Job, as_text, grade, whole
+from autograder.grading.worker import Job, grade, whole
 from autograder.utils import atomic_write, printable
 
 LEDGERS = Path(".paradox") / "ledgers"
@@ -175,7 +176,9 @@ class CourseLock:
 
 def _grade_job(job: Job, limits: Limits, sandboxed: bool):
     # Each worker process claims its own machine-wide slot (hence sandbox uid) on first use.
-    return as_text(grade(job, limits, sandboxed=sandboxed, slot=claim_slot() if sandboxed else 0))
+    result, graded = grade(job, limits, sandboxed=sandboxed,
+                           slot=claim_slot() if sandboxed else 0)
+    return result, (nbformat.writes(graded) if graded is not None else None)
 
 
 def _crashed(job: Job, exc: BaseException, sandboxed: bool) -> SubmissionResult:

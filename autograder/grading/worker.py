@@ -176,13 +176,6 @@ def grading(job: Job, limits: Limits, *, sandboxed: bool
     return result, clean_notebook(graded)
 
 
-def as_text(outcome: tuple[SubmissionResult, NotebookNode | None]
-            ) -> tuple[SubmissionResult, str | None]:
-    """A finished grading with its notebook as JSON text, as it is sent back and stored."""
-    result, nb = outcome
-    return result, (nbformat.writes(nb) if nb is not None else None)
-
-
 def grade(job: Job, limits: Limits, *, sandboxed: bool, slot: int | None = None
           ) -> tuple[SubmissionResult, NotebookNode | None]:
     """`grading`, its runs made here, in this process (sandbox slot `slot`)."""
