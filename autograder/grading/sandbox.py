@@ -101,13 +101,6 @@ def claim_slot(limit: int = 512) -> int:
         return 0  # not root: kernels run under the caller's own uid and nothing is reaped
     if _claimed is not None and _claimed[2] == os.getpid():
         return _claimed[0]
-    slot, handle = _lock_free_slot(limit)
-    _claimed = (slot, handle, os.getpid())
-    return slot
-
-
-def _lock_free_slot(limit: int):
-    """The first slot whose lock file this call could lock, and the open lock file."""
     import fcntl
 
     SLOTS.mkdir(mode=0o755, exist_ok=True)
@@ -118,7 +111,8 @@ def _lock_free_slot(limit: int):
         except BlockingIOError:
             handle.close()
             continue
-        return slot, handle
+        _claimed = (slot, handle, os.getpid())
+        return slot
     raise SandboxUnavailable(f"all {limit} sandbox slots in {SLOTS} are in use")
 
 
@@ -130,11 +124,22 @@ def task_slot(limit: int = 512) -> Iterator[int]:
     if os.geteuid() != 0:
         yield 0
         return
-    slot, handle = _lock_free_slot(limit)
-    try:
-        yield slot
-    finally:
-        handle.close()
+    import fcntl
+
+    SLOTS.mkdir(mode=0o755, exist_ok=True)
+    for slot in range(limit):
+        handle = open(SLOTS / f"{slot}.lock", "a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            continue
+        try:
+            yield slot
+        finally:
+            handle.close()
+        return
+    raise SandboxUnavailable(f"all {limit} sandbox slots in {SLOTS} are in use")
 
 
 def die_with_parent() -> None:
